@@ -189,7 +189,9 @@ def capture(
     before = dict(counters.get("graph_break", {}))
     compiled = torch.compile(fn, backend=recording_backend, dynamic=None)
     try:
-        with torch.no_grad():
+        # No automatic dynamic shapes: what is dynamic is exactly what was marked,
+        # whatever was captured before.
+        with torch.no_grad(), torch._dynamo.config.patch(automatic_dynamic_shapes=False):
             compiled(*args, **kwargs)
     except Exception as exc:  # the user's program failed under Dynamo
         raise CaptureError(
@@ -218,7 +220,8 @@ def capture(
                 gm=gm,
                 example_inputs=[_hint(v) for v in inputs],
                 dynamic_dims=_dynamic_dims(gm),
-                break_reason=reasons[i] if i < len(reasons) and len(recorded) > 1 else None,
+                # graph i > 0 starts where break i - 1 happened
+                break_reason=reasons[i - 1] if 0 < i <= len(reasons) else None,
             )
         )
     return Capture(graphs=graphs, break_reasons=reasons, name=_name(fn))

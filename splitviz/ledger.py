@@ -139,7 +139,9 @@ def ledger(split: Split) -> Ledger:
             c.expr = sym_expr(value)
         elif kind == "size" and has_example_value(node):
             c.shape = tuple(sym_expr(d) for d in value)
-        if kind not in FLAT_KINDS and home not in splitting:
+        if not has_example_value(node) and kind == "other":
+            c.why = "not analysed: Dynamo recorded no example_value for this node"
+        elif kind not in FLAT_KINDS and home not in splitting:
             c.hazard = True
             c.why = f"output of compiled piece {home}: {_WHY[kind]}"
         crossings.append(c)

@@ -131,7 +131,7 @@ def target_name(node: fx.Node) -> str:
     if node.op in ("placeholder", "get_attr", "output", "call_module"):
         return str(target)
     if isinstance(target, torch._ops.OpOverload):
-        return f"{target.name()}.{target._overloadname}"
+        return f"{target._schema.name}.{target._overloadname}"
     if isinstance(target, torch._ops.OpOverloadPacket):
         return target._qualified_op_name
     module = getattr(target, "__module__", None) or ""
@@ -188,7 +188,7 @@ def _op_matcher(spec: str) -> _Matcher:
         if isinstance(t, torch._ops.OpOverloadPacket):
             return t._qualified_op_name == packet_name and overload is None
         if isinstance(t, torch._ops.OpOverload):
-            return t.name() == packet_name and overload in (None, t._overloadname)
+            return t._schema.name == packet_name and overload in (None, t._overloadname)
         return False
 
     return _Matcher(spec, match)
@@ -263,7 +263,7 @@ def _is_empty_allocation(node: fx.Node) -> bool:
     if isinstance(t, torch._ops.OpOverloadPacket):
         name = t._qualified_op_name
     elif isinstance(t, torch._ops.OpOverload):
-        name = t.name()
+        name = t._schema.name
     else:
         return False
     return name.startswith(("aten::empty", "aten::new_empty"))
@@ -331,8 +331,8 @@ def _assign(gm: fx.GraphModule, matchers: Sequence[_Matcher], policy: Policy) ->
             gid += 1
             assign[node] = gid
             splitting.add(gid)
-            # consecutive splitting ops share one piece
-            gid += 0 if should_split(node.next) else 1
+            # consecutive splitting ops share one piece: the next one increments again
+            gid += -1 if should_split(node.next) else 1
         else:
             assign[node] = gid
     _merge_empty_only(assign, splitting)

@@ -50,6 +50,8 @@ class VerifyResult:
     #: pieces that ran compiled / eagerly (not compiled or failed to compile)
     compiled_pieces: list[str] = field(default_factory=list)
     eager_pieces: list[str] = field(default_factory=list)
+    #: why fewer sizes than asked were checked, when that happened
+    note: str | None = None
 
     @property
     def sizes(self) -> list[dict[str, int]]:
@@ -120,6 +122,41 @@ def inputs_at(gm: fx.GraphModule, captured: Sequence[Any], sizes: Mapping[str, i
     return out
 
 
+def _shape_env(gm: fx.GraphModule) -> Any:
+    for node in gm.graph.find_nodes(op="placeholder"):
+        value = example_value(node)
+        for d in value.shape if isinstance(value, torch.Tensor) else [value]:
+            if is_symbolic(d):
+                return d.node.shape_env
+    return None
+
+
+def _satisfies_guards(gm: fx.GraphModule, args: Sequence[Any]) -> bool:
+    """Whether ``args`` pass the guards Dynamo recorded for ``gm``: outside
+    them the graph itself is not valid (e.g. ``torch.split`` into s77 // 2
+    chunks was unrolled for the captured size)."""
+    env = _shape_env(gm)
+    if env is None:
+        return True
+    fakes = [example_value(n) for n in gm.graph.find_nodes(op="placeholder")]
+    try:
+        return bool(env.evaluate_guards_for_args(fakes, list(args)))
+    except Exception:  # guards we cannot evaluate: let the run decide
+        return True
+
+
+#: how far to move every dynamic size, tried in order until Dynamo's guards hold
+_MOVES = (lambda h: h + 3, lambda h: h + 1, lambda h: 2 * h + 1, lambda h: h + 8, lambda h: max(2, h - 1))
+
+
+def _new_sizes(gm: fx.GraphModule, captured: Sequence[Any], base: Mapping[str, int], seed: int) -> dict[str, int] | None:
+    for move in _MOVES:
+        point = {k: move(v) for k, v in base.items()}
+        if point != dict(base) and _satisfies_guards(gm, inputs_at(gm, captured, point, seed)):
+            return point
+    return None
+
+
 class _Runner(fx.Interpreter):
     """Runs the split program, naming the piece that raises."""
 
@@ -182,7 +219,8 @@ def verify(
 ) -> VerifyResult:
     """Compare ``reference`` (default: the split's source graph) with the split
     program, compiled pieces swapped in, at the captured sizes and at sizes
-    where every dynamic symbol moved (``s -> s + 3``)."""
+    where every dynamic symbol moved (``s -> s + 3``, or the nearest move
+    that Dynamo's guards allow)."""
     if split.split_gm is None:
         raise ValueError(f"cannot verify a split that failed: {split.failure}")
     reference = reference if reference is not None else split.gm
@@ -190,8 +228,16 @@ def verify(
     if captured is None:
         raise ValueError("verify() needs the graph's inputs: pass inputs=, or split a captured graph")
     base = symbols_of(reference)
+    note = None
     if sizes is None:
-        sizes = [base] + ([{k: v + 3 for k, v in base.items()}] if base else [])
+        sizes = [base]
+        moved = _new_sizes(reference, captured, base, seed + 1) if base else None
+        if moved is not None:
+            sizes.append(moved)
+        elif base:
+            note = "no other size satisfies the guards Dynamo recorded: the graph is specialised"
+        else:
+            note = "the graph has no dynamic sizes: checked at the captured sizes only"
     prog, compiled, eager = _program(split, results)
     checks = []
     for i, point in enumerate(sizes):
@@ -207,4 +253,4 @@ def verify(
         ok, diff = _compare(expected, actual)
         checks.append(SizeCheck(dict(point), ok, diff))
     worst = max((c.max_abs_diff for c in checks), default=0.0)
-    return VerifyResult(all(c.ok for c in checks) and bool(checks), worst, checks, compiled, eager)
+    return VerifyResult(all(c.ok for c in checks) and bool(checks), worst, checks, compiled, eager, note)
