@@ -27,8 +27,9 @@ __all__ = [
 #: Every kind a crossing value can have, in the order the ledger documents them.
 KINDS = ("tensor", "symint", "int", "float", "bool", "size", "tuple", "list", "none", "other")
 
-#: Kinds that ``standalone_compile`` accepts as flat piece outputs.
-FLAT_KINDS = frozenset({"tensor", "symint", "int", "float", "bool"})
+#: Kinds that ``standalone_compile`` accepts as piece outputs (checked against
+#: Inductor in tests/test_ledger.py: ``None`` passes, containers do not).
+FLAT_KINDS = frozenset({"tensor", "symint", "int", "float", "bool", "none"})
 
 
 def is_symbolic(value: Any) -> bool:

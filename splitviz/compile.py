@@ -12,9 +12,11 @@ really receives. A failing piece never stops the others.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +147,17 @@ class _PieceRunner:
         return out[0]
 
 
+@contextlib.contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def _compile_one(module: fx.GraphModule, real_args: Sequence[Any]) -> tuple[Callable[..., Any], str | None, bool]:
     from torch._inductor import standalone_compile
     from torch._inductor.compile_fx import graph_returns_tuple
@@ -156,7 +169,8 @@ def _compile_one(module: fx.GraphModule, real_args: Sequence[Any]) -> tuple[Call
         args, kwargs["fake_mode"] = symbolic
     else:
         args = list(real_args)
-    artifact, codes = run_and_get_code(standalone_compile, module, args, **kwargs)
+    with _quiet("torch._inductor.standalone_compile"):  # "cannot save": we never save
+        artifact, codes = run_and_get_code(standalone_compile, module, args, **kwargs)
     code = "\n\n".join(codes) if codes else None
     return _PieceRunner(artifact, graph_returns_tuple(module)), code, symbolic is not None
 

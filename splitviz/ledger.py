@@ -3,10 +3,12 @@
 ``split_module`` turns every value produced in one piece and used in another
 into an output of the first and an input of the second. Inductor's
 ``standalone_compile`` (through ``aot_autograd``) accepts only flat outputs:
-tensors and scalars. A ``torch.Size`` (what ``x.shape`` / ``x.size()``
-returns), a tuple, a list, ``None`` or any other object as a *piece output* of
-a compiled piece fails with ``AssertionError: output spec mismatch``. Those
-crossings are the hazards.
+tensors and scalars (and ``None``). A ``torch.Size`` (what ``x.shape`` /
+``x.size()`` returns), a tuple or a list as a *piece output* of a compiled
+piece fails with ``AssertionError: output spec mismatch``; an opaque object
+(a dtype, a string) cannot even be threaded by ``split_module``. Those
+crossings are the hazards. Inputs are lenient: a compiled piece accepts a Size
+produced by a splitting piece, so only the producer side is flagged.
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from typing import Any
 
 import torch
 
-from ._values import FLAT_KINDS, describe, example_value, has_example_value, node_kind, sym_expr, tensor_nbytes
+from ._values import (
+    FLAT_KINDS,
+    describe,
+    example_value,
+    has_example_value,
+    node_kind,
+    sym_expr,
+    tensor_nbytes,
+)
 from .split import Split
 
 __all__ = ["Crossing", "Ledger", "ledger"]
@@ -27,7 +37,6 @@ _WHY = {
     "mismatch ... TreeSpec(Size, ...)'; decompose it into per-dim sym_size.int values",
     "tuple": "a tuple is a pytree node, not a flat output: aot_autograd raises 'output spec mismatch'",
     "list": "a list is a pytree node, not a flat output: aot_autograd raises 'output spec mismatch'",
-    "none": "None is not a tensor or scalar output; standalone_compile expects flat tensors/scalars",
     "other": "an opaque Python object cannot be a compiled graph output",
 }
 

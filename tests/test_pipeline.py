@@ -1,0 +1,56 @@
+"""analyze(): the whole pipeline, re-analysis, JSON, and no harm to user objects."""
+
+from __future__ import annotations
+
+import torch
+
+import splitviz as sv
+from splitviz.demo import SPLIT_OPS, DemoModel, make_inputs
+from tests import models as m
+from tests.models import SPLIT, dyn
+
+
+def test_reanalyze_reuses_the_capture():
+    a = sv.analyze(m.whole_shape_boundary, dyn(4, 8), split_ops=SPLIT, decompose=False)
+    b = a.reanalyze(decompose=True)
+    assert b.capture is a.capture and b.decompose and not a.decompose
+    assert [h.kind for h in a.graphs[0].hazards] == ["size"] and b.graphs[0].hazards == []
+    assert a.graphs[0].graph is a.capture[0].gm and b.graphs[0].graph is not a.capture[0].gm
+    assert not a.ok and b.ok
+
+
+def test_demo_model_end_to_end_and_user_objects_unchanged():
+    model = DemoModel(2).eval()
+    x = make_inputs()
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    x_before = x.clone()
+    a = sv.analyze(model, x, split_ops=SPLIT_OPS)
+    g = a.graphs[0]
+    assert [p.is_splitting for p in g.split.pieces] == [False, True] * 4 + [False]
+    assert len(g.rewrites) == 2 and g.hazards == []
+    assert all(r.ok for r in g.compile(progress=False))
+    v = g.verify()
+    assert v.ok and v.max_abs_diff < 1e-4
+    assert all(torch.equal(state[k], t) for k, t in model.state_dict().items())
+    assert torch.equal(x, x_before)
+    code = a.capture[0].gm.code
+    a.reanalyze(decompose=False)
+    assert a.capture[0].gm.code == code
+    data = a.as_json()
+    assert data["ok"] and data["device"] == "cpu" and data["torch"] == torch.__version__
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), g.captured.gm(*g.captured.example_inputs)[0])
+
+
+def test_graph_breaks_are_analysed_separately():
+    def f(x):
+        s = x.shape
+        y = torch.ops.aten.sigmoid.default(x).view(s)
+        torch._dynamo.graph_break()
+        return y * 2
+
+    a = sv.analyze(f, dyn(4, 8), split_ops=SPLIT)
+    assert len(a.graphs) == 2
+    assert a.graphs[0].split.pieces and len(a.graphs[1].split.pieces) == 1
+    assert a.unmatched == []  # the op matches in graph 0, so it is not reported
+    assert [g["index"] for g in a.as_json()["graphs"]] == [0, 1]
