@@ -149,3 +149,45 @@ def test_module_entry_point_on_the_demo(tmp_path):
     assert {h["kind"] for h in g["hazards"]} == {"size"}
     failed = {p["name"] for p in g["pieces"] if p["compile"] and not p["compile"]["ok"]}
     assert failed == {h["from"] for h in g["hazards"]} and len(failed) == 2
+
+
+def test_split_failure_exits_1_and_names_the_way_out(tmp_path, capsys):
+    path = tmp_path / "idx.py"
+    path.write_text(textwrap.dedent(
+        """
+        import torch
+
+        def f(x, src):
+            y = x * 2
+            idx = torch.ops.aten.sigmoid.default(src).argsort()
+            return y[idx] + 1
+
+        def make():
+            return f, (torch.randn(4, 3), torch.randn(4))
+        """
+    ))
+    out = tmp_path / "r.json"
+    assert main(["check", f"{path}:make", "--split-ops", "aten::sigmoid", "--json", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "split FAILED" in text and "--policy safe" in text
+    assert json.loads(out.read_text())["graphs"][0]["split_error"].startswith("split_module rejected")
+    assert main(["check", f"{path}:make", "--split-ops", "aten::sigmoid", "--policy", "safe",
+                 "--compile", "--verify", "--quiet"]) == 0
+
+
+def test_untraceable_target_exits_1(tmp_path, capsys):
+    path = tmp_path / "eager.py"
+    path.write_text(textwrap.dedent(
+        """
+        import torch
+
+        def f(x):
+            torch._dynamo.graph_break()
+            return x
+
+        def make():
+            return f, (torch.randn(2),)
+        """
+    ))
+    assert main(["check", f"{path}:make", "--split-ops", "aten::sigmoid"]) == 1
+    assert "captured no graph" in capsys.readouterr().err

@@ -54,3 +54,22 @@ def test_graph_breaks_are_analysed_separately():
     assert a.graphs[0].split.pieces and len(a.graphs[1].split.pieces) == 1
     assert a.unmatched == []  # the op matches in graph 0, so it is not reported
     assert [g["index"] for g in a.as_json()["graphs"]] == [0, 1]
+
+
+def test_stages_work_on_a_graph_without_dynamo_metadata():
+    def f(x):
+        s = x.size()
+        y = torch.ops.aten.sigmoid.default(x)
+        return y.view(s) + 1
+
+    gm = torch.fx.symbolic_trace(f)
+    x = torch.randn(3, 4)
+    s = sv.split(gm, SPLIT, example_inputs=[x])
+    led = sv.ledger(s)
+    assert "size" in led.unknown and [h.kind for h in led.hazards] == ["size"]
+    results = sv.compile_pieces(s, progress=False)
+    # no symbolic example values: compiled on the real inputs (specialised), and
+    # the Size output still fails exactly where the ledger said
+    assert [(r.piece, r.ok, r.dynamic) for r in results] == [("submod_0", False, False), ("submod_2", True, False)]
+    v = sv.verify(s, results)
+    assert v.ok and v.sizes == [{}] and v.note
