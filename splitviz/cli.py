@@ -97,6 +97,8 @@ def summary(analysis: Any) -> str:
         for r in g.compile_results or []:
             status = "ok" if r.ok else f"FAILED  {r.error}"
             lines.append(f"  compile {r.piece:<10} {_fmt_seconds(r.seconds):>7}  {status}")
+            if r.error is not None and r.error.hint:
+                lines.append(f"      hint: {r.error.hint}")
         v = g.verify_result
         if v is not None:
             where = ", ".join(" ".join(f"{k}={val}" for k, val in sz.items()) or "static" for sz in v.sizes)

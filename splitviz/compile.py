@@ -32,6 +32,21 @@ __all__ = ["ErrorInfo", "CompileResult", "compile_pieces", "resolve_device", "re
 
 _MAX_MESSAGE = 300
 
+#: (substring of the error text, what it usually means and what to do)
+_HINTS = (
+    ("output spec mismatch",
+     "the piece returns a non-flat value (a torch.Size, tuple or list; see the ledger's hazards): "
+     "decompose sizes (decompose=True, or drop --no-decompose)"),
+    ("assert_size_stride",
+     "a piece input's size or stride differs from what the piece was compiled for: usually a "
+     "splitting op whose fake (meta) kernel disagrees with its eager kernel about strides"),
+    ("cannot extract sympy expressions",
+     "an opaque Python object crosses a boundary; compute it on both sides instead"),
+    ("GuardOnDataDependentSymNode",
+     "the piece branches on a data-dependent size; torch._check() the size or move the branch "
+     "into a splitting op"),
+)
+
 
 @dataclass
 class ErrorInfo:
@@ -40,6 +55,8 @@ class ErrorInfo:
     type: str
     message: str
     text: str
+    #: what the error usually means, for errors splitviz recognises
+    hint: str | None = None
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> ErrorInfo:
@@ -47,7 +64,8 @@ class ErrorInfo:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         if len(first) > _MAX_MESSAGE:
             first = first[: _MAX_MESSAGE - 1] + "…"
-        return cls(type=type(exc).__name__, message=first, text=text)
+        hint = next((h for needle, h in _HINTS if needle in text), None)
+        return cls(type=type(exc).__name__, message=first, text=text, hint=hint)
 
     def __str__(self) -> str:
         return f"{self.type}: {self.message}"

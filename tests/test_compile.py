@@ -26,6 +26,7 @@ def test_the_size_bug_fails_the_producer_piece_only():
     assert bad.error.message.startswith("output spec mismatch")
     assert "TreeSpec(Size" in bad.error.text or "Size" in bad.error.text
     assert bad.compiled is None and bad.seconds > 0
+    assert "decompose" in bad.error.hint
 
 
 def test_compiled_pieces_run_at_new_sizes_and_carry_code():
