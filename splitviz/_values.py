@@ -34,9 +34,9 @@ FLAT_KINDS = frozenset({"tensor", "symint", "int", "float", "bool", "none"})
 
 def is_symbolic(value: Any) -> bool:
     """True for a SymInt/SymFloat/SymBool whose value is not a known constant."""
-    if isinstance(value, (torch.SymInt, torch.SymFloat, torch.SymBool)):
-        return value.node.maybe_as_int() is None if isinstance(value, torch.SymInt) else True
-    return False
+    if isinstance(value, torch.SymInt):
+        return value.node.maybe_as_int() is None
+    return isinstance(value, (torch.SymFloat, torch.SymBool))
 
 
 def sym_expr(value: Any) -> str:
@@ -54,7 +54,7 @@ def kind_of(value: Any) -> str:
         return "size"
     if isinstance(value, torch.SymInt):
         return "symint" if is_symbolic(value) else "int"
-    if isinstance(value, bool) or isinstance(value, torch.SymBool):
+    if isinstance(value, (bool, torch.SymBool)):
         return "bool"
     if isinstance(value, int):
         return "int"

@@ -230,7 +230,10 @@ def parse_split_ops(split_ops: Iterable[SplitOp] | str) -> list[_Matcher]:
 
 
 def _short(spec: str) -> str:
-    return re.split(r"::|\.", spec)[-1] if "::" not in spec else spec.split("::")[1].split(".")[0]
+    """The bare op name: ``aten::split.Tensor`` -> ``split``, ``torch.sigmoid`` -> ``sigmoid``."""
+    if "::" in spec:
+        return spec.split("::")[1].split(".")[0]
+    return spec.rsplit(".", 1)[-1]
 
 
 def _unmatched_message(spec: str, gm: fx.GraphModule) -> str:
