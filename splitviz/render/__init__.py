@@ -48,6 +48,7 @@ the browser's DOM reads them back as ``-``.
 
 from __future__ import annotations
 
+from .builders import build, views
 from .errors import DotNotFound, LayoutTimeout, RenderError
 from .layout import (
     DEFAULT_TIMEOUT,
@@ -60,7 +61,6 @@ from .layout import (
     run_dot,
     write,
 )
-from .views import build, views
 
 __all__ = [
     "DEFAULT_TIMEOUT",

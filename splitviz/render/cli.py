@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from ..cli import EXIT_OK, EXIT_USAGE, UsageError, add_target_arguments, analysis_from_args, command
+from .builders import parse_view
 from .errors import DotNotFound
 from .layout import DEFAULT_TIMEOUT, FORMATS, write
-from .views import parse_view
 
 __all__: list[str] = []
 

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import graphviz
 
+from .builders import Attempt, attempts, parse_view
 from .cache import ContentCache, IdentityCache, digest
 from .errors import DotNotFound, LayoutTimeout, RenderError
 from .labels import html
 from .styles import HAZARD_COLOR
-from .views import Attempt, attempts, parse_view
 
 if TYPE_CHECKING:
     from ..pipeline import GraphAnalysis
@@ -202,7 +202,7 @@ def write(
 ) -> Rendered:
     """Write one view to ``path``: ``.svg``, ``.png``, ``.pdf``, or ``.dot``/``.gv``
     (the DOT source, which needs no ``dot``)."""
-    from .views import build
+    from .builders import build
 
     path = Path(path)
     suffix = path.suffix.lower()

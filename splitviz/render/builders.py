@@ -473,12 +473,12 @@ def _piece(scene: Scene, name: str, *, fast: bool = False) -> graphviz.Digraph:
     extra_attrs = {"splines": "line", "nslimit": "1", "mclimit": "0.1"} if fast else {}
     g = _digraph(f"graph{ga.index}_piece_{name}", "piece", None, len(members), **extra_attrs)
 
-    boundary_in: list[fx.Node] = []
+    boundary_in: dict[str, fx.Node] = {}  # values this piece receives, in first-use order
     for n in members:
         for i in n.all_input_nodes:
-            if i.name not in inside and i.name not in scene.params and i not in boundary_in:
-                boundary_in.append(i)
-    for i in boundary_in:
+            if i.name not in inside and i.name not in scene.params:
+                boundary_in.setdefault(i.name, i)
+    for i in boundary_in.values():
         where = scene.piece_of.get(i.name)
         note_ = f"from {where}" if where else "graph input"
         _fx_node(g, scene, i, extra=[f'<font point-size="8" color="{st.MUTED}">{html(note_)}</font>'],
