@@ -155,7 +155,7 @@ def svg_body(svg: str) -> str:
     """The ``<svg>`` element alone, without XML prolog, doctype or comments
     (which can hold user text and only cost bytes)."""
     svg = _PROLOG.sub("", svg, count=1)
-    svg = _COMMENT.sub("", svg)
+    svg = _COMMENT.sub("", svg).replace("&#45;", "-")  # dot escapes every hyphen; outside comments it needs none
     return _BETWEEN_TAGS.sub("><", svg).strip()
 
 

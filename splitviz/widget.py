@@ -103,12 +103,19 @@ _NODE_TITLE = re.compile(r'<g\b[^>]*\bclass="([^"]*)"[^>]*>\s*<title>([^<]*)</ti
 
 
 def _svg_node_names(svg: str) -> list[str]:
-    """FX node names drawn in an SVG (``g.sv-node`` titles, per the render contract)."""
-    out = []
+    """FX node names drawn in an SVG, once each, as the front end reads them:
+    ``g.sv-node`` titles, and ``g.sv-proxy`` stand-ins titled ``<fx name>@<where>``."""
+    out: dict[str, None] = {}
     for cls, title in _NODE_TITLE.findall(svg):
-        if "sv-node" in html.unescape(cls).split():
-            out.append(html.unescape(title).strip())
-    return out
+        classes = html.unescape(cls).split()
+        name = html.unescape(title).strip()
+        if "sv-proxy" in classes:
+            name = name.split("@")[0]
+        elif "sv-node" not in classes:
+            continue
+        if name and "@" not in name:
+            out[name] = None
+    return list(out)
 
 
 def _view_label(view: str) -> str:
@@ -518,6 +525,7 @@ class Explorer(W.VBox):
             + (f"{len(failed)} failed ({', '.join(failed[:4])}{'…' if len(failed) > 4 else ''})" if failed else "all ok"))
         if ga is self.graph_analysis:
             self.diagram.results = self._results(ga)
+            self._draw()  # the renderer colours pieces by outcome
         return results
 
     def _verify(self) -> VerifyResult:

@@ -2,7 +2,7 @@
 //
 // A plain ES module with no imports, no bundler and no network access:
 //  * anywidget loads it as the widget's `_esm` and calls `default.render({model, el})`;
-//  * the single-file report inlines it in a <script type="module"> and calls `mount(el, data)`.
+//  * the single-file report inlines it as a module script and calls `mount(el, data)`.
 // Everything that comes from the user's program (node names, source lines, string
 // arguments, error messages) is written with textContent, never parsed as HTML, and the
 // Graphviz SVG is parsed as XML and stripped of anything that could run.
@@ -171,7 +171,11 @@ export function parseSvg(text) {
       const value = attr.value.trim().toLowerCase();
       if (name.startsWith("on")) el.removeAttribute(attr.name);
       else if ((name === "href" || name === "xlink:href") && !value.startsWith("#")) el.removeAttribute(attr.name);
-      else if (name === "xlink:title" || name === "title") el.removeAttribute(attr.name); // our own tooltip instead
+      else if (name === "xlink:title" || name === "title") {
+        // the renderer's tooltip, shown by ours (as text) instead of the browser's slow native one
+        el.setAttribute("data-sv-tip", attr.value);
+        el.removeAttribute(attr.name);
+      }
       else if (value.includes("javascript:")) el.removeAttribute(attr.name);
     }
   }
@@ -318,7 +322,7 @@ export class Explorer {
     this.opts = opts;
     /** @type {NodeIndex} */
     this.index = {};
-    /** @type {Map<string, Element>} */
+    /** @type {Map<string, Element[]>} every drawing of a node (an input may be drawn at each use) */
     this.nodes = new Map();
     /** @type {Map<string, Element>} */
     this.pieceEls = new Map();
@@ -485,14 +489,17 @@ export class Explorer {
   /** @param {PointerEvent} e */
   hover(e) {
     const target = e.target instanceof Element ? e.target : null;
-    const node = target?.closest("[data-sv-name], [data-sv-value], [data-sv-piece]");
+    const node = target?.closest("[data-sv-name], [data-sv-value], [data-sv-piece], [data-sv-tip]");
     if (!node) return this.hideTooltip();
     /** @type {(string | null | undefined)[]} */
     let lines = [];
+    const tip = target?.closest("[data-sv-tip]")?.getAttribute("data-sv-tip");
     const name = node.getAttribute("data-sv-name");
     const value = node.getAttribute("data-sv-value");
     const piece = node.getAttribute("data-sv-piece");
-    if (name) {
+    if (tip) {
+      lines = tip.split("\n").slice(0, 12);
+    } else if (name) {
       const info = this.index[name] || [];
       lines = [name, info[1] && info[1] !== name ? `${info[0]} ${info[1]}` : info[0], info[2], info[3] ? `in ${info[3]}` : null];
     } else if (value) {
@@ -529,11 +536,16 @@ export class Explorer {
     this.viewport.svg = null;
     this.empty.hidden = !!svg;
     if (!svg) return;
-    for (const g of Array.from(svg.querySelectorAll("g.sv-node"))) {
-      const name = titleOf(g);
-      if (!name) continue;
+    // FX nodes, and stand-ins (an input drawn at each use, a piece's boundary values):
+    // a stand-in's title is "<fx name>@<where>"; FX names never contain "@".
+    for (const g of Array.from(svg.querySelectorAll("g.sv-node, g.sv-proxy"))) {
+      const title = titleOf(g);
+      const name = g.classList.contains("sv-proxy") ? title.split("@")[0] : title;
+      if (!name || name.includes("@")) continue;
       g.setAttribute("data-sv-name", name);
-      this.nodes.set(name, g);
+      const seen = this.nodes.get(name);
+      if (seen) seen.push(g);
+      else this.nodes.set(name, [g]);
     }
     for (const g of Array.from(svg.querySelectorAll(".sv-piece"))) {
       const name = titleOf(g).replace(/^cluster_/, "");
@@ -586,11 +598,9 @@ export class Explorer {
   /** @param {boolean} reveal */
   applySelection(reveal) {
     for (const el of Array.from(this.canvas.querySelectorAll(".sv-selected"))) el.classList.remove("sv-selected");
-    const el = this.nodes.get(this.selected);
-    if (el) {
-      el.classList.add("sv-selected");
-      if (reveal) this.revealIfHidden(el);
-    }
+    const els = this.nodes.get(this.selected) || [];
+    for (const el of els) el.classList.add("sv-selected");
+    if (reveal && els.length) this.revealIfHidden(els[0]);
   }
 
   /** @param {Element} el */
@@ -619,7 +629,7 @@ export class Explorer {
       return h("a", { href: "#", className: "sv-ref", title: `select ${name}`, onclick: (/** @type {Event} */ e) => {
         e.preventDefault();
         this.select(name, true);
-        const el = this.nodes.get(name);
+        const el = this.nodes.get(name)?.[0];
         if (el) this.viewport.reveal(el);
       } }, text);
     };
@@ -692,13 +702,13 @@ export class Explorer {
   applySearch(reveal) {
     for (const el of Array.from(this.canvas.querySelectorAll(".sv-match"))) el.classList.remove("sv-match");
     this.matchList = this.matches();
-    for (const name of this.matchList) this.nodes.get(name)?.classList.add("sv-match");
+    for (const name of this.matchList) for (const el of this.nodes.get(name) || []) el.classList.add("sv-match");
     this.viewport.svg?.classList.toggle("sv-searching", !!this.query.trim());
     this.count.textContent = this.query.trim()
       ? (this.matchList.length ? `${this.matchAt >= 0 ? this.matchAt + 1 + " of " : ""}${this.matchList.length} match${this.matchList.length === 1 ? "" : "es"}` : "no match")
       : "";
     if (reveal && this.matchList.length) {
-      const el = this.nodes.get(this.matchList[Math.max(this.matchAt, 0)]);
+      const el = this.nodes.get(this.matchList[Math.max(this.matchAt, 0)])?.[0];
       if (el) this.viewport.reveal(el);
     }
   }
@@ -732,9 +742,9 @@ export class Explorer {
     const cls = `sv-value-${this.highlighted}`;
     const edges = Array.from(this.viewport.svg.getElementsByClassName(cls));
     for (const el of edges) el.classList.add("sv-highlight");
-    const producer = this.nodes.get(this.highlighted);
-    producer?.classList.add("sv-highlight");
-    const first = edges[0] || producer;
+    const producers = this.nodes.get(this.highlighted) || [];
+    for (const el of producers) el.classList.add("sv-highlight");
+    const first = edges[0] || producers[0];
     if (reveal && first) this.viewport.reveal(first);
   }
 
