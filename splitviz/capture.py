@@ -150,11 +150,28 @@ def _mark_dynamic(
     return tuple(args_list), kwargs
 
 
-def _graph_break_reasons(before: Mapping[str, int]) -> list[str]:
+_BREAK_COUNTERS = ("graph_break", "unimplemented")
+
+
+def _break_counts() -> dict[str, int]:
     from torch._dynamo.utils import counters
 
-    after = counters.get("graph_break", {})
-    return [reason for reason, n in after.items() if n > before.get(reason, 0)]
+    return {
+        reason: n for key in _BREAK_COUNTERS for reason, n in counters.get(key, {}).items()
+    }
+
+
+def _graph_break_reasons(before: Mapping[str, int]) -> list[str]:
+    """Reasons Dynamo gave for breaking or skipping during our call, first line
+    each. Both counters matter: a break Dynamo cannot resume from (inside a
+    loop, say) is counted as ``unimplemented`` and runs the frame eagerly."""
+    reasons: list[str] = []
+    for reason, n in _break_counts().items():
+        if n > before.get(reason, 0):
+            first = reason.strip().splitlines()[0]
+            if first not in reasons:
+                reasons.append(first)
+    return reasons
 
 
 def capture(
@@ -175,8 +192,6 @@ def capture(
             f"capture() needs a function or nn.Module, got {type(fn).__name__}; "
             "pass the model itself, then its example inputs"
         )
-    from torch._dynamo.utils import counters
-
     if dynamic:
         args, kwargs = _mark_dynamic(fn, args, kwargs, dynamic)
 
@@ -186,7 +201,7 @@ def capture(
         recorded.append((gm, list(inputs)))
         return gm.forward
 
-    before = dict(counters.get("graph_break", {}))
+    before = _break_counts()
     compiled = torch.compile(fn, backend=recording_backend, dynamic=None)
     try:
         # No automatic dynamic shapes: what is dynamic is exactly what was marked,
@@ -207,9 +222,9 @@ def capture(
     if not recorded:
         raise CaptureError(
             f"Dynamo captured no graph for {_name(fn)}: it fell back to eager for the whole "
-            "call" + (f" ({reasons[0]})" if reasons else "") + ". Make sure the function "
-            "does tensor work that Dynamo can trace (no data-dependent Python control flow "
-            "on the whole body, no unsupported builtins)."
+            "call" + (f": {reasons[0]}" if reasons else "") + ". Make the code Dynamo trips "
+            "on traceable (no .item()/print/data-dependent Python control flow inside the "
+            "model), or move it out of the captured function."
         )
 
     graphs = []

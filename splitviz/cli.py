@@ -74,6 +74,10 @@ def summary(analysis: Any) -> str:
     ]
     for msg in analysis.unmatched:
         lines.append(f"! {msg}")
+    reasons = analysis.capture.break_reasons
+    if reasons:
+        lines.append(f"! Dynamo broke the graph or ran code eagerly ({len(analysis.graphs)} graph(s) captured):")
+        lines.extend(f"    {r}" for r in reasons)
     for g in analysis.graphs:
         s = g.split
         head = f"graph {g.index}: {g.captured.num_nodes} nodes"

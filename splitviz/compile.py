@@ -86,7 +86,7 @@ class CompileResult:
     dynamic: bool = False
 
     def __repr__(self) -> str:
-        status = "ok" if self.ok else f"FAILED ({self.error})"
+        status = "ok" if self.ok else f"FAILED ({self.error.type if self.error else '?'})"
         return f"CompileResult({self.piece}, {status}, {self.seconds:.2f}s)"
 
 

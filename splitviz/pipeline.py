@@ -16,7 +16,7 @@ from .capture import Capture, CapturedGraph, DynamicSpec, capture
 from .compile import CompileResult, compile_pieces, resolve_device
 from .ledger import Ledger, ledger
 from .passes import Rewrites, decompose_sizes
-from .split import Policy, Split, SplitOp, parse_split_ops, split
+from .split import Policy, Split, SplitOp, parse_split_ops, split, unmatched_message
 from .verify import VerifyResult, verify
 
 __all__ = ["GraphAnalysis", "Analysis", "analyze", "analyze_graph"]
@@ -114,6 +114,9 @@ def analyze_graph(
     if decompose:
         graph, rewrites = decompose_sizes(captured.gm)
     s = split(graph, split_ops, policy, example_inputs=captured.example_inputs)
+    if rewrites is not None and s.unmatched:
+        # name the ops the user's graph has, not the sym_size.int nodes we added
+        s.unmatched = {spec: unmatched_message(spec, captured.gm) for spec in s.unmatched}
     return GraphAnalysis(captured, decompose, graph, rewrites, s, ledger(s))
 
 

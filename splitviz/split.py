@@ -42,7 +42,7 @@ from torch.fx.passes.split_module import split_module
 from ._values import example_value
 from .errors import SplitOpError
 
-__all__ = ["Piece", "Split", "SplitFailure", "split", "target_name", "parse_split_ops"]
+__all__ = ["Piece", "Split", "SplitFailure", "split", "target_name", "parse_split_ops", "unmatched_message"]
 
 Policy = Literal["vllm", "safe"]
 SplitOp = str | Callable[..., Any]
@@ -236,7 +236,8 @@ def _short(spec: str) -> str:
     return spec.rsplit(".", 1)[-1]
 
 
-def _unmatched_message(spec: str, gm: fx.GraphModule) -> str:
+def unmatched_message(spec: str, gm: fx.GraphModule) -> str:
+    """Why ``spec`` split nothing: the graph's ops and the near misses."""
     ops = Counter(
         target_name(n) for n in gm.graph.nodes if n.op in ("call_function", "call_method")
     )
@@ -391,7 +392,7 @@ def split(
         raise SplitOpError("no split ops given; name at least one, e.g. 'aten::sigmoid'")
     specs = [m.spec for m in matchers]
     unmatched = {
-        m.spec: _unmatched_message(m.spec, gm)
+        m.spec: unmatched_message(m.spec, gm)
         for m in matchers
         if not any(m.match(n) for n in gm.graph.nodes)
     }

@@ -92,3 +92,24 @@ def test_module_untouched_and_users_torch_compile_unaffected():
     out = torch.compile(model, backend=mine)(x)
     assert len(calls) == 1  # the user's own backend is called: nothing stale from ours
     torch.testing.assert_close(out, model(x))
+
+
+def test_breaks_dynamo_cannot_resume_from_are_reported():
+    class Loop(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = torch.nn.ModuleList(torch.nn.Linear(4, 4) for _ in range(2))
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+                if x.sum().item() > 1e9:  # data-dependent: Dynamo gives up on this frame
+                    x = x * 0
+            return x
+
+    try:
+        cap = sv.capture(Loop(), torch.randn(2, 4))
+    except sv.CaptureError as exc:
+        assert "item()" in str(exc)
+    else:
+        assert any("item()" in r for r in cap.break_reasons)

@@ -73,3 +73,13 @@ def test_stages_work_on_a_graph_without_dynamo_metadata():
     assert [(r.piece, r.ok, r.dynamic) for r in results] == [("submod_0", False, False), ("submod_2", True, False)]
     v = sv.verify(s, results)
     assert v.ok and v.sizes == [{}] and v.note
+
+
+def test_unmatched_message_names_the_users_ops_not_ours():
+    def f(x):
+        s = x.shape
+        return torch.sigmoid(x).view(s)
+
+    a = sv.analyze(f, dyn(4, 8), split_ops=SPLIT, decompose=True)
+    (msg,) = a.unmatched
+    assert "torch.sigmoid" in msg and "sym_size" not in msg
