@@ -51,8 +51,14 @@ bench: setup
 gpu-check: setup
 	$(VENV)/bin/splitviz check splitviz.demo:make --device cuda --compile --verify
 
+# Executed notebooks as offline HTML: a template without CDN scripts, widgets as their static SVG.
 notebooks-html: setup
-	$(VENV)/bin/jupyter nbconvert --to html --execute --output-dir build/notebooks notebooks/*.ipynb
+	$(VENV)/bin/jupyter nbconvert --to html --execute \
+	  --TemplateExporter.extra_template_basedirs=notebooks/nbconvert --template offline \
+	  --ExecutePreprocessor.store_widget_state=False \
+	  --NbConvertBase.display_data_priority="['image/svg+xml','text/html','text/markdown','image/png','image/jpeg','text/plain']" \
+	  --output-dir build/notebooks notebooks/*.ipynb
+	@echo "notebooks rendered to build/notebooks/"
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache
