@@ -191,27 +191,31 @@ def _fx_node(
     style: dict[str, str] | None = None,
     tooltip_more: Iterable[str] = (),
 ) -> None:
-    """An FX node: graphviz name == FX name, class ``sv-node sv-op-<op>``."""
-    attrs = dict(st.OP.get(node.op, st.OP["call_function"]))
-    names = ["sv-node", f"sv-op-{node.op}"]
-    if node.name in scene.splitting_nodes:
-        attrs.update(st.SPLITTING_OP)
-        names.append("sv-splitting-op")
-    if node.name in scene.hazard_nodes:
-        attrs.update(color=st.HAZARD_COLOR, penwidth="2.5")
-        names.append("sv-hazard")
-    if style:
-        attrs.update(style)
+    """An FX node: graphviz name == FX name, class ``sv-node sv-op-<op>``.
+
+    The hot path of every view (one call per node), so it writes its DOT line
+    directly instead of going through ``_node``'s generic attribute list."""
+    attrs = st.OP.get(node.op, st.OP["call_function"])
+    names = f"sv-node sv-op-{node.op}"
+    if node.name in scene.splitting_nodes or node.name in scene.hazard_nodes or style:
+        attrs = dict(attrs)
+        if node.name in scene.splitting_nodes:
+            attrs.update(st.SPLITTING_OP)
+            names += " sv-splitting-op"
+        if node.name in scene.hazard_nodes:
+            attrs.update(color=st.HAZARD_COLOR, penwidth="2.5")
+            names += " sv-hazard"
+        if style:
+            attrs.update(style)
+    for extra_class in more_classes:
+        names += f" {extra_class}"
     text = scene.text(node)
-    params = [scene.text(p) for p in scene.params_of.get(node.name, ())]
-    _node(
-        g,
-        node.name,
-        label=node_label(text, params=params, extra=list(extra)),
-        tooltip=node_tooltip(text, piece=scene.piece_of.get(node.name), params=params, more=list(tooltip_more)),
-        **attrs,
-        **_cls(names, more_classes),
-    )
+    param_nodes = scene.params_of.get(node.name)
+    params = [scene.text(p) for p in param_nodes] if param_nodes else []
+    label = node_label(text, params=params, extra=list(extra))
+    tooltip = node_tooltip(text, piece=scene.piece_of.get(node.name), params=params, more=list(tooltip_more))
+    styled = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    g.body.append(f'\t"{node.name}" [label={label} tooltip={_quote("tooltip", tooltip)}{styled} class="{names}"]\n')
 
 
 def _proxy(g: graphviz.Digraph, name: str, of: fx.Node, label: str, tooltip: str,

@@ -44,21 +44,25 @@ MAX_LINE = 44
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+_HTML_SPECIAL = re.compile(r'[\\&<>"]')
+_HTML_ENTITIES = {"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
 def _clean(text: Any) -> str:
     """``str(text)`` with newlines and tabs as spaces and other control characters replaced."""
     text = str(text)
     if text.isprintable():
         return text
-    return _CONTROL.sub("\ufffd", str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " "))
+    return _CONTROL.sub("\ufffd", text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " "))
 
 
 def html(text: Any, limit: int | None = MAX_LINE) -> str:
-    """Text for an HTML-like label: shortened to ``limit`` and entity-escaped."""
+    """Text for an HTML-like label: shortened to ``limit`` and entity-escaped.
+    Backslashes are doubled: ``dot`` expands ``\\N``, ``\\G`` even inside HTML."""
     s = _clean(text)
-    if limit is not None:
+    if limit is not None and len(s) > limit:
         s = shorten(s, limit)
-    s = s.replace("\\", "\\\\")  # dot expands \N, \G, \\ even inside HTML-like labels
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return _HTML_SPECIAL.sub(lambda m: _HTML_ENTITIES[m.group(0)], s)
 
 
 def esc(text: Any) -> str:
@@ -66,8 +70,8 @@ def esc(text: Any) -> str:
 
     Lines of a multi-line ``text`` are kept as ``dot`` newlines (``\\n``).
     """
-    lines = [_clean(line) for line in str(text).splitlines()] or [""]
-    return "\\n".join(line.replace("\\", "\\\\") for line in lines)
+    lines = str(text).split("\n")
+    return "\\n".join(_clean(line.rstrip("\r")).replace("\\", "\\\\") for line in lines)
 
 
 def shorten(text: str, limit: int = MAX_LINE) -> str:
@@ -149,6 +153,11 @@ def value_text(node: fx.Node) -> str:
         return ""
     value = example_value(node)
     kind = node_kind(node)
+    if isinstance(value, (tuple, list)) and len(value) > 1:
+        parts = {_describe(v) for v in value}
+        if len(parts) == 1:  # unbind, split, chunk: say it once
+            open_, close = ("(", ")") if isinstance(value, tuple) else ("[", "]")
+            return f"{open_}{len(value)} × {parts.pop()}{close}"
     text = _describe(value)
     if kind == "symint":
         return f"SymInt {text}"
