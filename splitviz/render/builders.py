@@ -148,8 +148,13 @@ def _auto(fold: bool | None, large: Callable[[], bool]) -> bool:
 def _digraph(name: str, kind: str, caption: str | None = None, size: int = 0, **graph_attr: str) -> graphviz.Digraph:
     attrs = {**st.GRAPH, **st.large_graph_attrs(size), **graph_attr, "class": f"sv-view sv-view-{kind}"}
     if caption:
-        attrs.update(label=f"<{caption}>", labelloc="t")
+        attrs.update(label=f"<{_left(caption)}>", labelloc="t")
     return graphviz.Digraph(name=name, graph_attr=attrs, node_attr=dict(st.NODE), edge_attr=dict(st.EDGE))
+
+
+def _left(lines: str) -> str:
+    """Left-align every line of an HTML-like caption (``labeljust`` only places the block)."""
+    return lines.replace("<br/>", '<br align="left"/>') + '<br align="left"/>'
 
 
 def _quote(key: str, value: str) -> str:
@@ -558,8 +563,8 @@ def _diff(scene: Scene, context: bool) -> graphviz.Digraph:
                     keep |= {i.name for i in graph_node.all_input_nodes}
                     keep |= {u.name for u in graph_node.users}
         keep -= scene.params
-        shown = len(keep)
-        caption += f"<br/>showing {shown} of {len(order)} nodes: the changes and their neighbours"
+        if status:
+            caption += f"<br/>showing {len(keep)} of {len(order)} nodes: the changes and their neighbours"
     if not status:
         caption += "<br/>nothing changed: no torch.Size value in this graph"
     g = _digraph(f"graph{ga.index}_diff", "diff", caption, len(keep))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,9 +122,10 @@ def inline_svg(data: bytes) -> str:
 
 def _with_message(graph: graphviz.Digraph, message: str) -> graphviz.Digraph:
     """Put the reason for a fallback on top of the drawing itself."""
-    note = f'<font color="{HAZARD_COLOR}">{html(message, None)}</font>'
+    wrapped = '<br align="left"/>'.join(html(line, None) for line in textwrap.wrap(message, 100))
+    note = f'<font color="{HAZARD_COLOR}">{wrapped}</font><br align="left"/>'
     old = graph.graph_attr.get("label")
-    graph.graph_attr["label"] = f"<{note}<br/>{old[1:-1]}>" if old and old.startswith("<") else f"<{note}>"
+    graph.graph_attr["label"] = f"<{note}{old[1:-1]}>" if old and old.startswith("<") else f"<{note}>"
     graph.graph_attr["labelloc"] = "t"
     return graph
 
