@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	$(VENV)/bin/splitviz check splitviz.demo:make --compile --verify
+	$(VENV)/bin/splitviz demo
 
 test: setup
 	$(PY) -m pytest -q

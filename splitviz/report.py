@@ -24,6 +24,7 @@ import math
 import platform
 import re
 import sys
+import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -48,6 +49,9 @@ __all__ = [
     "verify_data",
     "default_view",
     "svg_body",
+    "minify_svg",
+    "pack_data",
+    "script_json",
 ]
 
 #: the front end shared with the widget
@@ -96,9 +100,10 @@ def graph_details(ga: GraphAnalysis) -> dict[str, dict[str, Any]]:
 
 
 def node_index(details: dict[str, dict[str, Any]]) -> dict[str, list[str | None]]:
-    """name -> [op, target, value, piece]: what search and tooltips need, small
-    enough to send whole."""
-    return {n: [d.get("op"), d.get("target"), d.get("value"), d.get("piece")] for n, d in details.items()}
+    """name -> [op, target, value, piece, source line]: what search and
+    tooltips need, small enough to send whole."""
+    return {n: [d.get("op"), d.get("target"), d.get("value"), d.get("piece"), d.get("source")]
+            for n, d in details.items()}
 
 
 def crossing_rows(ledger: Ledger) -> list[dict[str, Any]]:
@@ -157,6 +162,35 @@ def svg_body(svg: str) -> str:
     svg = _PROLOG.sub("", svg, count=1)
     svg = _COMMENT.sub("", svg).replace("&#45;", "-")  # dot escapes every hyphen; outside comments it needs none
     return _BETWEEN_TAGS.sub("><", svg).strip()
+
+
+_LINK_OPEN = re.compile(r'<g id="a_[^"]*"><a\b[^>]*>')
+_LINK_CLOSE = "</a></g>"
+_LAYOUT_IDS = re.compile(r' id="(?:node|edge|clust)\d+"')
+_EDGE_TITLE = re.compile(r'(<g class="edge[^"]*">)<title>[^<]*</title>')
+_GEOMETRY = re.compile(r' (d|points|x|y|cx|cy|rx|ry|width|height|viewBox|transform|font-size|stroke-width)="([^"]*)"')
+_DECIMALS = re.compile(r"(\d)\.(\d)\d*")
+_POINT_ZERO = re.compile(r"(\d)\.0\b")
+
+
+def _round(m: re.Match[str]) -> str:
+    value = _POINT_ZERO.sub(r"\1", _DECIMALS.sub(r"\1.\2", m.group(2)))
+    return f' {m.group(1)}="{value}"'
+
+
+def minify_svg(svg: str) -> str:
+    """A smaller drawing of the same picture, for the report, which carries
+    hundreds: no link wrappers or tooltips (the front end builds its own from
+    the node data), no layout ids or edge titles, attributes that restate
+    defaults or the stylesheet dropped, coordinates to a tenth of a point.
+    Node and cluster ``<title>``s (FX names) and every ``sv-*`` class stay."""
+    svg = svg_body(svg)
+    if len(_LINK_OPEN.findall(svg)) == svg.count(_LINK_CLOSE):  # graphviz pairs them; if not, leave them
+        svg = _LINK_OPEN.sub("", svg).replace(_LINK_CLOSE, "")
+    svg = _LAYOUT_IDS.sub("", svg)
+    svg = _EDGE_TITLE.sub(r"\1", svg)
+    svg = svg.replace(' font-family="Helvetica,sans-Serif"', "").replace(' text-anchor="start"', "")
+    return _GEOMETRY.sub(_round, svg)
 
 
 # --------------------------------------------------------------------------- report data
@@ -244,7 +278,7 @@ def report_data(analyses: Analysis | Sequence[Analysis], *, title: str | None = 
                 if isinstance(r, Exception):
                     messages[v] = f"this view could not be drawn: {type(r).__name__}: {r}"
                     continue
-                views.append([v, svgs.add(svg_body(r.svg))])
+                views.append([v, svgs.add(minify_svg(r.svg))])
                 if r.message:
                     messages[v] = r.message
             nodes = graph_details(ga)
@@ -322,15 +356,61 @@ def script_json(data: Any) -> str:
 
 def _module_script() -> str:
     js = (STATIC / "explorer.js").read_text(encoding="utf-8")
-    code = js + '\nmount(document.getElementById("sv-app"), JSON.parse(document.getElementById("sv-data").textContent));\n'
+    code = js + (
+        '\nmount(document.getElementById("sv-app"), JSON.parse(document.getElementById("sv-data").textContent),'
+        ' document.getElementById("sv-pack")?.textContent);\n'
+    )
     lowered = code.lower()
     if "</script" in lowered or "<!--" in lowered:
         raise RuntimeError("static/explorer.js must not contain '</script' or '<!--' (it is inlined in the report)")
     return code
 
 
-def report_html(data: dict[str, Any]) -> str:
+#: above this many characters of JSON, all but each graph's first picture travel deflated
+PACK_ABOVE = 3_000_000
+#: per variant, what waits in the pack (the ledger, views and verification stay readable)
+_PACKED_FIELDS = ("nodes", "compile", "code")
+
+
+def pack_data(data: dict[str, Any], *, above: int | None = None) -> tuple[dict[str, Any], str | None]:
+    """Split a large report's data into what paints first and a deflated pack.
+
+    Small reports stay as they are: every diagram literal SVG, every string
+    readable in the file. Above ``above`` characters (default
+    :data:`PACK_ABOVE`), each graph's first picture, the ledger and the
+    results stay literal; the other diagrams, node details, compile output and
+    graph code go into one zlib stream, base64-encoded, which the page
+    inflates with the browser's own ``DecompressionStream`` (no network, no
+    library) right after its first paint. Diagrams compress about eightfold.
+    """
+    limit = PACK_ABOVE if above is None else above
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    if len(text) <= limit:
+        return data, None
+    data = json.loads(text)  # a copy to take apart
+    keep = set()
+    for g in data["graphs"]:
+        views = g["variants"][g["default_variant"]]["views"]
+        if views:
+            keep.add(views[0][1])
+    packed: dict[str, Any] = {"svgs": [], "graphs": [], "strings": data.pop("strings", [])}
+    for i, svg in enumerate(data["svgs"]):
+        if i not in keep:
+            packed["svgs"].append([i, svg])
+            data["svgs"][i] = None
+    for g in data["graphs"]:
+        pg: dict[str, Any] = {"original_code": g.pop("original_code", None), "variants": {}}
+        for key, v in g["variants"].items():
+            pg["variants"][key] = {f: v.pop(f) for f in _PACKED_FIELDS if f in v}
+        packed["graphs"].append(pg)
+    raw = json.dumps(packed, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    data["pack"] = {"encoding": "deflate", "bytes": len(raw)}
+    return data, base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
+
+
+def report_html(data: dict[str, Any], *, pack_above: int | None = None) -> str:
     """The report page: inline style, inline data, inline module, strict CSP."""
+    data, pack = pack_data(data, above=pack_above)
     css = (STATIC / "explorer.css").read_text(encoding="utf-8")
     if "</style" in css.lower():
         raise RuntimeError("static/explorer.css must not contain '</style'")
@@ -355,7 +435,8 @@ def report_html(data: dict[str, Any]) -> str:
         "with JavaScript, which is disabled here. Its data is inside this file, in the "
         '<code>sv-data</code> block.</p></noscript></div>\n'
         f'<script type="application/json" id="sv-data">{script_json(data)}</script>\n'
-        f'<script type="module">{script}</script>\n'
+        + (f'<script type="application/octet-stream" id="sv-pack">{pack}</script>\n' if pack else "")
+        + f'<script type="module">{script}</script>\n'
         "</body>\n</html>\n"
     )
 

@@ -90,7 +90,7 @@
  * @property {string[]} [pending] pieces still waiting to be compiled
  */
 
-/** name -> [op, target, value description, piece]: enough for search and tooltips. */
+/** name -> [op, target, value description, piece, source line]: enough for search and tooltips. */
 /** @typedef {Object<string, (string | null)[]>} NodeIndex */
 
 /**
@@ -204,6 +204,7 @@ class Viewport {
     /** pixels per SVG unit */
     this.k = 1;
     this.frame = 0;
+    this.pendingHome = false;
   }
 
   /** @param {SVGSVGElement} svg */
@@ -240,6 +241,10 @@ class Viewport {
 
   /** The first view of a drawing: whole if it is legible that way, else its top at readable width. */
   home() {
+    const r = this.canvas.getBoundingClientRect();
+    // A widget is drawn before it is attached to the page: wait for a real size.
+    this.pendingHome = r.width < 1 || r.height < 1;
+    if (this.pendingHome) return;
     const { w, h } = this.size();
     const fitK = Math.min(w / this.base.w, h / this.base.h);
     if (fitK >= 0.45) {
@@ -470,7 +475,7 @@ export class Explorer {
     };
     this.search.addEventListener("keydown", keys);
     if (typeof ResizeObserver !== "undefined") {
-      const ro = new ResizeObserver(() => this.viewport.apply());
+      const ro = new ResizeObserver(() => (this.viewport.pendingHome ? this.viewport.home() : this.viewport.apply()));
       ro.observe(c);
       this.cleanups.push(() => ro.disconnect());
     }
@@ -501,7 +506,7 @@ export class Explorer {
       lines = tip.split("\n").slice(0, 12);
     } else if (name) {
       const info = this.index[name] || [];
-      lines = [name, info[1] && info[1] !== name ? `${info[0]} ${info[1]}` : info[0], info[2], info[3] ? `in ${info[3]}` : null];
+      lines = [name, info[1] && info[1] !== name ? `${info[0]} ${info[1]}` : info[0], info[2], info[3] ? `in ${info[3]}` : null, info[4]];
     } else if (value) {
       const row = this.ledger.find((r) => r.name === value);
       lines = row ? [`${row.name}: ${row.kind}`, row.what, `${row.from} → ${row.to.join(", ")}`, row.hazard ? "hazard: " + (row.why || "") : null]
@@ -738,6 +743,7 @@ export class Explorer {
   /** @param {boolean} reveal */
   applyHighlight(reveal) {
     for (const el of Array.from(this.canvas.querySelectorAll(".sv-highlight"))) el.classList.remove("sv-highlight");
+    this.viewport.svg?.classList.toggle("sv-highlighting", !!this.highlighted);
     if (!this.highlighted || !this.viewport.svg) return;
     const cls = `sv-value-${this.highlighted}`;
     const edges = Array.from(this.viewport.svg.getElementsByClassName(cls));
@@ -774,7 +780,8 @@ export class Explorer {
       },
       h("td", {}, r.hazard ? h("span", { className: "sv-flag", title: "hazard" }, "!!") : null, h("code", {}, r.name)),
       h("td", {}, r.kind),
-      h("td", {}, `${r.from} → ${r.to.join(", ")}`),
+      h("td", {}, h("span", { className: "sv-nowrap" }, `${r.from} →`), " ",
+        ...r.to.flatMap((t, i) => [i ? ", " : "", h("span", { className: "sv-nowrap" }, t)])),
       h("td", {}, h("code", {}, r.what), r.nbytes ? h("span", { className: "sv-dim" }, ` ${fmtBytes(r.nbytes)}`) : null));
       body.append(tr);
       if (r.hazard && r.why) {
@@ -962,22 +969,55 @@ export default { render };
  * @property {GraphData[]} graphs
  * @property {string[]} svgs every distinct diagram once
  * @property {string[]} [strings] shared long strings (stack traces), referenced by index
+ * @property {{encoding: string, bytes: number}} [pack] present while part of the data waits in the pack
  */
+
+/**
+ * Inflate the report's pack: base64 of a zlib stream of JSON, with the
+ * browser's own DecompressionStream (no library, no request).
+ * @param {string} b64
+ * @returns {Promise<any>}
+ */
+export async function unpack(b64) {
+  const bin = atob(b64.trim());
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return JSON.parse(await new Response(stream).text());
+}
+
+/**
+ * Put what a pack carried back where it belongs in the report's data.
+ * @param {ReportData} data
+ * @param {any} packed
+ */
+function mergePack(data, packed) {
+  for (const [i, svg] of packed.svgs || []) data.svgs[i] = svg;
+  data.strings = packed.strings || [];
+  (packed.graphs || []).forEach((/** @type {any} */ pg, /** @type {number} */ gi) => {
+    const g = data.graphs[gi];
+    if (!g) return;
+    if (pg.original_code !== undefined) g.original_code = pg.original_code;
+    for (const [key, fields] of Object.entries(pg.variants || {})) Object.assign(g.variants[key] || {}, fields);
+  });
+  delete data.pack;
+}
 
 /**
  * Build the report's page in ``el`` from its embedded data.
  * @param {HTMLElement} el
  * @param {ReportData} data
- * @returns {{explorer: Explorer, show: (g: number, variant: string, view: string) => void}}
+ * @param {string | null} [pack] base64 of the deflated rest, when the report is large (see ``pack_data``)
+ * @returns {{explorer: Explorer, show: (g: number, variant: string, view: string) => void, ready: Promise<void>}}
  */
-export function mount(el, data) {
-  const strings = data.strings || [];
+export function mount(el, data, pack = null) {
   /** @param {NodeInfo | undefined} info */
   const expand = (info) => {
     if (!info) return null;
     const trace = /** @type {any} */ (info.stack_trace);
-    return typeof trace === "number" ? { ...info, stack_trace: strings[trace] } : info;
+    return typeof trace === "number" ? { ...info, stack_trace: (data.strings || [])[trace] } : info;
   };
+  let packing = !!(pack && data.pack);
   const state = { g: 0, variant: "", view: "" };
   const graphSel = /** @type {HTMLSelectElement} */ (h("select", { className: "sv-select sv-graph", "aria-label": "graph" }));
   const variantSel = /** @type {HTMLSelectElement} */ (h("select", { className: "sv-select sv-variant", "aria-label": "decomposition" }));
@@ -992,9 +1032,18 @@ export function mount(el, data) {
   const code = h("section", { className: "sv-report-code" });
   el.replaceChildren(header, notes, mountPoint, code);
 
+  const graph = () => data.graphs[state.g];
+  const variant = () => graph().variants[state.variant];
+  /** @param {string} name */
+  const detailsOf = (name) => {
+    const nodes = variant().nodes;
+    if (!nodes) return packing ? { name, op: "…", target: "", value: "details are being unpacked" } : null;
+    return expand(nodes[name]);
+  };
+
   const ex = new Explorer(mountPoint, {
     detailsId: "sv-details",
-    onSelect: (name) => ex.setDetails(expand(variant().nodes[name])),
+    onSelect: (name) => ex.setDetails(name ? detailsOf(name) : null),
     onOpenView: (view) => {
       if (variant().views.some(([v]) => v === view)) show(state.g, state.variant, view);
     },
@@ -1003,12 +1052,12 @@ export function mount(el, data) {
   if (data.graphs.length > 1) ex.host.append(h("label", {}, "graph ", graphSel));
   ex.host.append(h("label", {}, variantSel), h("label", {}, "view ", viewSel));
 
-  const graph = () => data.graphs[state.g];
-  const variant = () => graph().variants[state.variant];
-
-  /** @param {number} g @param {string} name @param {string} view */
-  function show(g, name, view) {
-    const changedGraph = g !== state.g || name !== state.variant || !state.view;
+  /**
+   * @param {number} g @param {string} name @param {string} view
+   * @param {boolean} [refresh] redraw everything (after unpacking)
+   */
+  function show(g, name, view, refresh = false) {
+    const changedGraph = refresh || g !== state.g || name !== state.variant || !state.view;
     state.g = g;
     const gd = graph();
     state.variant = gd.variants[name] ? name : gd.default_variant;
@@ -1021,7 +1070,7 @@ export function mount(el, data) {
     if (changedGraph) {
       /** @type {NodeIndex} */
       const index = {};
-      for (const [n, info] of Object.entries(v.nodes)) index[n] = [info.op, info.target, info.value || null, info.piece || null];
+      for (const [n, info] of Object.entries(v.nodes || {})) index[n] = [info.op, info.target, info.value || null, info.piece || null, info.source || null];
       ex.setIndex(index);
       ex.setLedger(v.ledger);
       ex.setResults({ compile: v.compile || null, verify: v.verify || null });
@@ -1029,10 +1078,12 @@ export function mount(el, data) {
       drawCode(gd, v);
     }
     const entry = v.views.find(([n]) => n === state.view);
-    ex.setSvg(entry ? data.svgs[entry[1]] : "");
-    ex.setMessage((v.messages || {})[state.view] || null);
-    if (ex.selected && !v.nodes[ex.selected]) ex.select("");
-    ex.setDetails(ex.selected ? expand(v.nodes[ex.selected]) : null);
+    const svg = entry ? data.svgs[entry[1]] : "";
+    ex.setSvg(svg || "");
+    const message = (v.messages || {})[state.view] || (svg === null && packing ? "unpacking this diagram…" : null);
+    ex.setMessage(message);
+    if (ex.selected && v.nodes && !v.nodes[ex.selected]) ex.select("");
+    ex.setDetails(ex.selected ? detailsOf(ex.selected) : null);
   }
 
   /** @param {GraphData} gd @param {VariantData} v */
@@ -1055,7 +1106,7 @@ export function mount(el, data) {
     code.replaceChildren(...blocks);
   }
 
-  graphSel.addEventListener("change", () => show(Number(graphSel.value), graph().default_variant, state.view));
+  graphSel.addEventListener("change", () => show(Number(graphSel.value), data.graphs[Number(graphSel.value)].default_variant, state.view));
   variantSel.addEventListener("change", () => show(state.g, variantSel.value, state.view));
   viewSel.addEventListener("change", () => show(state.g, state.variant, viewSel.value));
   if (data.graphs.length) {
@@ -1065,6 +1116,23 @@ export function mount(el, data) {
   } else {
     ex.setMessage("no graph was captured", "error");
   }
-  ex.root.setAttribute("data-sv-ready", "1");
-  return { explorer: ex, show };
+  ex.root.setAttribute("data-sv-painted", "1");
+  performance.mark?.("sv-painted"); // benchmarks/report.py reads these
+  /** @type {Promise<void>} */
+  let ready = Promise.resolve();
+  if (packing && pack) {
+    ready = unpack(pack).then((packed) => {
+      mergePack(data, packed);
+      packing = false;
+      if (data.graphs.length) show(state.g, state.variant, state.view, true);
+    }).catch((err) => {
+      packing = false;
+      ex.setMessage(`this report's packed data could not be read (${err}); a browser from 2023 or later is needed`, "error");
+    });
+  }
+  ready.then(() => {
+    ex.root.setAttribute("data-sv-ready", "1");
+    performance.mark?.("sv-ready");
+  });
+  return { explorer: ex, show, ready };
 }

@@ -131,3 +131,24 @@ def test_error_text_from_the_engine_is_shown_as_text(demo_analysis, tmp_path: Pa
     assert page.locator(".sv-canvas [data-sv-piece].sv-compile-failed").count() == len(pieces)
     assert opened.errors == [] and opened.blocked == []
     json.dumps(data)
+
+
+def test_a_large_report_packs_its_data_and_still_works(demo_analysis, tmp_path: Path, open_report) -> None:
+    """Above the size limit only the first picture stays literal; the rest is
+    inflated in the page, offline, and then everything works as before."""
+    out = tmp_path / "packed.html"
+    out.write_text(report_html(report_data([demo_analysis, demo_analysis.reanalyze(decompose=False)]), pack_above=1))
+    text = out.read_text()
+    assert 'id="sv-pack"' in text and text.count("<svg") == 1
+    opened = open_report(out)  # waits for data-sv-ready: unpacked
+    page = opened.page
+    page.locator(".sv-canvas g.sv-node[data-sv-name='l_x_']").first.click()
+    assert page.locator("#sv-details .sv-node-name").inner_text() == "l_x_"
+    assert "float32" in page.inner_text("#sv-details")
+    page.select_option(".sv-view", "diff")
+    assert page.locator(".sv-canvas svg .sv-added").count() >= 1
+    page.select_option(".sv-variant", "original")
+    assert page.locator(".sv-ledger tr.sv-row-hazard").count() == 1
+    page.locator(".sv-report-code summary").first.click()
+    assert "def forward" in page.inner_text(".sv-report-code")
+    assert opened.blocked == [] and opened.errors == []
