@@ -37,6 +37,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - both are dependencies o
 import torch
 import traitlets as T
 
+from .capture import DynamicSpec
 from .compile import CompileResult
 from .errors import SplitvizError
 from .pipeline import Analysis, GraphAnalysis, analyze
@@ -50,6 +51,7 @@ from .report import (
     svg_body,
     verify_data,
 )
+from .split import Policy, SplitOp
 from .verify import VerifyResult
 
 __all__ = ["Diagram", "Explorer", "explore"]
@@ -202,6 +204,12 @@ class Explorer(W.VBox):
             for i, g in enumerate(analysis.graphs)
         ]
         self._graph_dd.layout.display = None if len(analysis.graphs) > 1 else "none"
+        if view is not None:
+            from . import render
+
+            valid = render.views(self.graph_analysis)
+            if view not in valid:
+                raise ValueError(f"no view {view!r}; views are {', '.join(valid)}")
         self._first_load(view)
 
     @_guarded
@@ -301,6 +309,14 @@ class Explorer(W.VBox):
         except Exception as exc:
             self._show_error(exc)
             raise
+
+    def close(self) -> None:
+        """Close the explorer and every widget it made (their comms go with them)."""
+        for w in (self.diagram, self._graph_dd, self._view_dd, self._decompose_tb, self._compile_btn,
+                  self._verify_btn, self._progress, self._status, self._error_html, self._dismiss, self._error_box,
+                  *self.children):
+            w.close()
+        super().close()
 
     def clear_error(self) -> None:
         self.error = ""
@@ -602,11 +618,11 @@ class Explorer(W.VBox):
 
 
 def explore(
-    fn_or_module: Any,
+    fn_or_module: Callable[..., Any] | Analysis,
     *args: Any,
-    split_ops: Any = None,
-    dynamic: Any = None,
-    policy: str = "vllm",
+    split_ops: Iterable[SplitOp] | str | None = None,
+    dynamic: DynamicSpec | None = None,
+    policy: Policy = "vllm",
     device: str | torch.device = "auto",
     decompose: bool = True,
     kwargs: dict[str, Any] | None = None,
@@ -623,6 +639,6 @@ def explore(
         return Explorer(fn_or_module, view=view)
     if split_ops is None:
         raise TypeError("explore() needs split_ops=, e.g. split_ops=['aten::sigmoid']")
-    analysis = analyze(fn_or_module, *args, split_ops=split_ops, dynamic=dynamic, policy=policy,  # type: ignore[arg-type]
+    analysis = analyze(fn_or_module, *args, split_ops=split_ops, dynamic=dynamic, policy=policy,
                        decompose=decompose, device=device, kwargs=kwargs)
     return Explorer(analysis, view=view)

@@ -189,6 +189,55 @@ function titleOf(el) {
 }
 
 /**
+ * One parsed diagram, ready to show again without parsing (views are revisited often).
+ * @typedef {Object} Drawing
+ * @property {SVGSVGElement} svg
+ * @property {Map<string, Element[]>} nodes FX name -> its drawings
+ * @property {Map<string, Element>} pieces piece name -> its cluster or node
+ * @property {{x: number, y: number, w: number, h: number} | null} base the drawing's own viewBox
+ * @property {{x: number, y: number, k: number} | null} at where the user left it
+ */
+
+/**
+ * Parse a diagram and index it: node names (from ``<title>``, per the SVG
+ * contract), pieces, crossing values; titles then go (native tooltips would
+ * double ours).
+ * @param {string} text
+ * @returns {Drawing | null}
+ */
+function prepare(text) {
+  const svg = parseSvg(text);
+  if (!svg) return null;
+  /** @type {Map<string, Element[]>} */
+  const nodes = new Map();
+  /** @type {Map<string, Element>} */
+  const pieces = new Map();
+  // FX nodes, and stand-ins (an input drawn at each use, a piece's boundary values):
+  // a stand-in's title is "<fx name>@<where>"; FX names never contain "@".
+  for (const g of Array.from(svg.querySelectorAll("g.sv-node, g.sv-proxy"))) {
+    const title = titleOf(g);
+    const name = g.classList.contains("sv-proxy") ? title.split("@")[0] : title;
+    if (!name || name.includes("@")) continue;
+    g.setAttribute("data-sv-name", name);
+    const seen = nodes.get(name);
+    if (seen) seen.push(g);
+    else nodes.set(name, [g]);
+  }
+  for (const g of Array.from(svg.querySelectorAll(".sv-piece"))) {
+    const name = titleOf(g).replace(/^cluster_/, "");
+    if (!name || g.hasAttribute("data-sv-name")) continue;
+    g.setAttribute("data-sv-piece", name);
+    pieces.set(name, g);
+  }
+  for (const g of Array.from(svg.querySelectorAll("g.sv-crossing"))) {
+    const values = Array.from(g.classList).filter((x) => x.startsWith("sv-value-")).map((x) => x.slice(9));
+    if (values.length) g.setAttribute("data-sv-value", values.join(" "));
+  }
+  for (const t of Array.from(svg.querySelectorAll("title"))) t.remove();
+  return { svg, nodes, pieces, base: null, at: null };
+}
+
+/**
  * Pan and zoom of one <svg> inside a container, by rewriting its viewBox so the
  * drawing stays vector-sharp at every scale.
  */
@@ -207,9 +256,17 @@ class Viewport {
     this.pendingHome = false;
   }
 
-  /** @param {SVGSVGElement} svg */
-  attach(svg) {
+  /**
+   * @param {SVGSVGElement} svg
+   * @param {{x: number, y: number, w: number, h: number} | null} [base] known extent (a drawing shown before)
+   * @returns {{x: number, y: number, w: number, h: number}}
+   */
+  attach(svg, base = null) {
     this.svg = svg;
+    if (base) {
+      this.base = base;
+      return base;
+    }
     const vb = (svg.getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
     if (vb.length === 4 && vb.every(Number.isFinite) && vb[2] > 0 && vb[3] > 0) {
       this.base = { x: vb[0], y: vb[1], w: vb[2], h: vb[3] };
@@ -222,6 +279,7 @@ class Viewport {
     svg.removeAttribute("height");
     svg.setAttribute("preserveAspectRatio", "xMinYMin meet");
     svg.classList.add("sv-svg");
+    return this.base;
   }
 
   size() {
@@ -331,6 +389,9 @@ export class Explorer {
     this.nodes = new Map();
     /** @type {Map<string, Element>} */
     this.pieceEls = new Map();
+    /** @type {Map<string, Drawing>} recently shown diagrams, by their SVG text */
+    this.drawings = new Map();
+    this.current = "";
     /** @type {CrossingRow[]} */
     this.ledger = [];
     /** @type {Results} */
@@ -508,9 +569,11 @@ export class Explorer {
       const info = this.index[name] || [];
       lines = [name, info[1] && info[1] !== name ? `${info[0]} ${info[1]}` : info[0], info[2], info[3] ? `in ${info[3]}` : null, info[4]];
     } else if (value) {
-      const row = this.ledger.find((r) => r.name === value);
-      lines = row ? [`${row.name}: ${row.kind}`, row.what, `${row.from} → ${row.to.join(", ")}`, row.hazard ? "hazard: " + (row.why || "") : null]
-        : [value];
+      for (const v of value.split(" ").slice(0, 6)) {
+        const row = this.ledger.find((r) => r.name === v);
+        lines.push(...(row ? [`${row.name}: ${row.kind} ${row.what}`, `${row.from} → ${row.to.join(", ")}`, row.hazard ? "hazard: " + (row.why || "") : null]
+          : [v]));
+      }
     } else if (piece) {
       const r = (this.results.compile || []).find((x) => x.piece === piece);
       lines = [piece, r ? (r.ok ? `compiled in ${fmtSeconds(r.seconds)}` : `compile failed: ${r.error?.type || ""}`) : null, "double-click to open"];
@@ -534,38 +597,35 @@ export class Explorer {
    */
   setSvg(text) {
     const old = this.viewport.svg;
-    const svg = parseSvg(text);
-    this.nodes.clear();
-    this.pieceEls.clear();
-    if (old) old.remove();
+    if (old) {
+      const prev = this.drawings.get(this.current);
+      if (prev) prev.at = { x: this.viewport.x, y: this.viewport.y, k: this.viewport.k };
+      old.remove();
+    }
     this.viewport.svg = null;
-    this.empty.hidden = !!svg;
-    if (!svg) return;
-    // FX nodes, and stand-ins (an input drawn at each use, a piece's boundary values):
-    // a stand-in's title is "<fx name>@<where>"; FX names never contain "@".
-    for (const g of Array.from(svg.querySelectorAll("g.sv-node, g.sv-proxy"))) {
-      const title = titleOf(g);
-      const name = g.classList.contains("sv-proxy") ? title.split("@")[0] : title;
-      if (!name || name.includes("@")) continue;
-      g.setAttribute("data-sv-name", name);
-      const seen = this.nodes.get(name);
-      if (seen) seen.push(g);
-      else this.nodes.set(name, [g]);
+    this.current = text || "";
+    let drawing = this.drawings.get(this.current);
+    if (drawing) {
+      this.drawings.delete(this.current); // most recently used goes last
+    } else {
+      drawing = prepare(text);
     }
-    for (const g of Array.from(svg.querySelectorAll(".sv-piece"))) {
-      const name = titleOf(g).replace(/^cluster_/, "");
-      if (!name || g.hasAttribute("data-sv-name")) continue;
-      g.setAttribute("data-sv-piece", name);
-      this.pieceEls.set(name, g);
+    if (drawing) {
+      this.drawings.set(this.current, drawing);
+      while (this.drawings.size > 8) this.drawings.delete(this.drawings.keys().next().value ?? "");
     }
-    for (const g of Array.from(svg.querySelectorAll("g.sv-crossing"))) {
-      const cls = Array.from(g.classList).find((x) => x.startsWith("sv-value-"));
-      if (cls) g.setAttribute("data-sv-value", cls.slice("sv-value-".length));
+    this.nodes = drawing ? drawing.nodes : new Map();
+    this.pieceEls = drawing ? drawing.pieces : new Map();
+    this.empty.hidden = !!drawing;
+    if (!drawing) return;
+    drawing.base = { ...this.viewport.attach(drawing.svg, drawing.base) };
+    this.canvas.insertBefore(drawing.svg, this.tooltip);
+    if (drawing.at) {
+      Object.assign(this.viewport, drawing.at); // back where this view was left
+      this.viewport.apply();
+    } else {
+      this.viewport.home();
     }
-    for (const t of Array.from(svg.querySelectorAll("title"))) t.remove(); // native tooltips would double ours
-    this.viewport.attach(svg);
-    this.canvas.insertBefore(svg, this.tooltip);
-    this.viewport.home();
     this.applyOutcomes();
     this.applySearch(false);
     this.applyHighlight(false);

@@ -64,6 +64,11 @@ def test_demo_report_works_offline(demo_run: DemoRun, open_report) -> None:
     page.mouse.wheel(0, 120)  # dispatched without waiting for the page
     _changes(page, moved)
     page.click(".sv-fit")
+    page.click(".sv-zoom-in")
+    kept = _view_box(page)
+    page.select_option(".sv-view", "overview")
+    page.select_option(".sv-view", "whole")
+    assert _view_box(page) == kept  # a view comes back where it was left
 
     # switch views
     page.select_option(".sv-view", "overview")

@@ -14,7 +14,7 @@ import pytest
 
 from splitviz import Analysis
 from splitviz.cli import main
-from splitviz.report import STATIC, report_data, report_html, script_json, svg_body
+from splitviz.report import STATIC, export_html, report_data, report_html, script_json, svg_body
 
 from .conftest import MARKUP, DemoRun
 
@@ -169,3 +169,20 @@ def test_demo_command_end_to_end(demo_run: DemoRun) -> None:
 def test_demo_command_rejects_bad_arguments(argv: list[str], capsys) -> None:
     assert main(argv) == 2
     assert "--blocks" in capsys.readouterr().err
+
+
+def test_a_failed_split_still_makes_a_report(tmp_path: Path) -> None:
+    import torch
+
+    from splitviz import analyze
+
+    def indexing(x, idx_src):
+        y = x * 2
+        idx = torch.ops.aten.sigmoid.default(idx_src).argsort()
+        return y[idx] + 1
+
+    a = analyze(indexing, torch.randn(4, 3), torch.randn(4), split_ops=["aten::sigmoid"], device="cpu")
+    path = export_html(a, tmp_path / "failed.html")
+    v = _embedded(path.read_text())["graphs"][0]["variants"]["decomposed"]
+    assert "cycle" in v["split_error"] or "policy='safe'" in v["split_error"]
+    assert [name for name, _ in v["views"]][0] == "whole" and v["ledger"] == [] and v["pieces"] == []

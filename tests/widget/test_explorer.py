@@ -250,3 +250,32 @@ def test_import_splitviz_and_report_without_widget_libraries() -> None:
         "bad = [m for m in ('ipywidgets', 'anywidget') if m in sys.modules]; assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def _indexing(x: torch.Tensor, idx_src: torch.Tensor) -> torch.Tensor:
+    y = x * 2
+    idx = torch.ops.aten.sigmoid.default(idx_src).argsort()  # an index computed after the splitting op
+    return y[idx] + 1
+
+
+def test_a_failed_split_is_shown_and_compile_refuses_politely() -> None:
+    a = analyze(_indexing, torch.randn(4, 3), torch.randn(4), split_ops=["aten::sigmoid"], device="cpu")
+    assert a.graphs[0].split.failure is not None
+    ex = Explorer(a)
+    assert ex.views[0] == "whole" and "overview" not in ex.views
+    assert ex.diagram.message_kind == "error" and "split failed" in ex.diagram.message
+    assert "sv-node" in ex.svg
+    ex._compile_btn.click()
+    assert "its split failed" in ex.error
+    with pytest.raises(Exception, match="its split failed"):
+        ex.verify()
+    ex.close()
+
+
+def test_a_bad_view_argument_raises() -> None:
+    def f(x):
+        return torch.ops.aten.sigmoid.default(x) * 2
+
+    a = analyze(f, torch.randn(3), split_ops=["aten::sigmoid"], device="cpu")
+    with pytest.raises(ValueError, match="no view 'nope'; views are whole, overview"):
+        Explorer(a, view="nope")
