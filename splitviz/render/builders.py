@@ -405,7 +405,7 @@ def _whole(scene: Scene, fold: bool) -> graphviz.Digraph:
             crossing = scene.is_crossing(i, n)
             attrs = _crossing_attrs(scene.crossings[i.name]) if crossing else (
                 dict(_INPUT_EDGE) if i.op == "placeholder" else {})
-            if i.name in scene.spread and home(n) != home(i) and head == n.name:
+            if i.name in scene.spread and home(n) is not None and home(n) != home(i) and head == n.name:
                 proxy = f"{i.name}@{home(n)}"
                 _edge_once(g, seen, tail, proxy, i.name, attrs)
                 _edge_once(g, seen, proxy, n.name, i.name, dict(_PROXY_EDGE))

@@ -59,6 +59,14 @@ class Nasty(nn.Module):
         return y.clone().view(s) * len("<\"{}\\é>")
 
 
+def shared_value(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One computed value used in every piece (like rotary tables) and returned."""
+    c = x.cos()
+    for _ in range(7):
+        x = torch.ops.aten.sigmoid.default(x * c) + c
+    return x + c, c
+
+
 def index_after_split(x: torch.Tensor, idx_src: torch.Tensor) -> torch.Tensor:
     """vLLM's getitem rule puts ``y[idx]`` before the piece computing ``idx``: the split fails."""
     y = x * 2
@@ -107,6 +115,11 @@ def demo4() -> GraphAnalysis:
 @pytest.fixture(scope="session")
 def nasty() -> GraphAnalysis:
     return analyze(Nasty(), torch.randn(3, 4), split_ops=["torch.sigmoid"], dynamic={0: 0}, decompose=False).graphs[0]
+
+
+@pytest.fixture(scope="session")
+def shared() -> GraphAnalysis:
+    return analyze(shared_value, torch.randn(4, 8), split_ops=["aten::sigmoid"], dynamic={0: 0}).graphs[0]
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,17 @@ def test_build_is_pure(demo2: GraphAnalysis, monkeypatch: pytest.MonkeyPatch, tm
         assert isinstance(g, graphviz.Digraph) and g.source.startswith("digraph")
 
 
+@pytest.mark.parametrize("fixture", ["demo2", "demo4", "hazard", "fixed", "failed", "shared", "nasty"])
+@pytest.mark.parametrize("fold", [None, True, False])
+def test_every_edge_joins_declared_boxes(fixture: str, fold: bool | None, request: pytest.FixtureRequest) -> None:
+    """An edge to an undeclared name would make dot invent an unstyled box."""
+    ga: GraphAnalysis = request.getfixturevalue(fixture)
+    for view in render.views(ga):
+        dot = parse_dot(render.build(ga, view, fold=fold).source)
+        ends = {t for t, _, _ in dot.edges} | {h for _, h, _ in dot.edges}
+        assert ends <= set(dot.nodes), (view, ends - set(dot.nodes))
+
+
 def test_whole_clusters_pieces_and_folds_parameters(demo2: GraphAnalysis) -> None:
     dot = parse_dot(render.build(demo2, "whole").source)
     assert dot.clusters == [f"cluster_{p.name}" for p in demo2.split.pieces]
@@ -162,6 +173,21 @@ def test_no_drawn_node_is_a_hub(demo4: GraphAnalysis) -> None:
     dot = parse_dot(render.build(demo4, "whole").source)
     assert max(dot.out_degree().values()) <= FANOUT
     assert scene_of(demo4).drawn_count == len(dot.nodes)
+
+
+def test_a_value_with_many_users_is_drawn_once_per_consumer_piece(shared: GraphAnalysis) -> None:
+    c = next(n for n in shared.graph.graph.nodes if n.name == "c")
+    assert len(c.users) > FANOUT
+    dot = parse_dot(render.build(shared, "whole").source)
+    proxies = [n for n in dot.with_class("sv-spread") if n.startswith("c@")]
+    piece = shared.split.node_to_piece
+    consumer_pieces = {piece[u.name] for u in c.users if u.op != "output"} - {piece["c"]}
+    assert sorted(p.removeprefix("c@") for p in proxies) == sorted(consumer_pieces)
+    out = [(h, a) for t, h, a in dot.edges if t == "c"]
+    assert len(out) <= len(consumer_pieces) + 3  # no hub: one edge per piece, not per use
+    assert all("sv-crossing" in a["class"] for h, a in out if h in proxies)
+    assert ("c", "output") in {(t, h) for t, h, _ in dot.edges}  # returned: a direct crossing to the output
+    assert set(dot.nodes) >= {h for _, h, _ in dot.edges} | {t for t, _, _ in dot.edges}  # no undeclared box
 
 
 def test_split_failure_draws_the_graph_and_the_culprits(failed: GraphAnalysis) -> None:
