@@ -32,8 +32,11 @@ class IdentityCache(Generic[T]):
         key = id(obj)
         entry = self._store.get(key)
         if entry is None or entry[0]() is not obj:
-            ref = weakref.ref(obj, lambda _ref, k=key: self._store.pop(k, None))
-            entry = (ref, {})
+
+            def forget(_ref: weakref.ref[Any], k: int = key) -> None:
+                self._store.pop(k, None)
+
+            entry = (weakref.ref(obj, forget), {})
             self._store[key] = entry
         return entry[1]
 

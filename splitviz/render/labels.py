@@ -50,10 +50,10 @@ _HTML_ENTITIES = {"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&q
 
 def _clean(text: Any) -> str:
     """``str(text)`` with newlines and tabs as spaces and other control characters replaced."""
-    text = str(text)
-    if text.isprintable():
-        return text
-    return _CONTROL.sub("\ufffd", text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " "))
+    s = str(text)
+    if s.isprintable():
+        return s
+    return _CONTROL.sub("\ufffd", s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " "))
 
 
 def html(text: Any, limit: int | None = MAX_LINE) -> str:
