@@ -26,22 +26,27 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
     return min(times)
 
 
+def measure(blocks: int) -> str:
+    """One table row: capture time, split time, and the others as ratios to it."""
+    start = time.perf_counter()
+    cap = sv.capture(DemoModel(blocks).eval(), make_inputs())
+    capture_s = time.perf_counter() - start
+    g = cap[0]
+    split_s = best_of(lambda: sv.split(g.gm, SPLIT_OPS))
+    decompose_s = best_of(lambda: sv.decompose_sizes(g.gm))
+    s = sv.split(g.gm, SPLIT_OPS)
+    ledger_s = best_of(lambda: sv.ledger(s))
+    reanalyze_s = best_of(lambda: sv.analyze_graph(g, SPLIT_OPS, decompose=True))
+    return (
+        f"{blocks:>6} {g.num_nodes:>6} {capture_s:>9.2f} {split_s * 1e3:>9.1f} "
+        f"{decompose_s / split_s:>9.2f}x {ledger_s / split_s:>7.2f}x {reanalyze_s / split_s:>9.2f}x"
+    )
+
+
 def main(blocks: list[int]) -> None:
     print(f"{'blocks':>6} {'nodes':>6} {'capture s':>9} {'split ms':>9} {'decompose':>10} {'ledger':>8} {'reanalyze':>10}")
     for n in blocks:
-        start = time.perf_counter()
-        cap = sv.capture(DemoModel(n).eval(), make_inputs())
-        capture_s = time.perf_counter() - start
-        g = cap[0]
-        split_s = best_of(lambda: sv.split(g.gm, SPLIT_OPS))
-        decompose_s = best_of(lambda: sv.decompose_sizes(g.gm))
-        s = sv.split(g.gm, SPLIT_OPS)
-        ledger_s = best_of(lambda: sv.ledger(s))
-        reanalyze_s = best_of(lambda: sv.analyze_graph(g, SPLIT_OPS, decompose=True))
-        print(
-            f"{n:>6} {g.num_nodes:>6} {capture_s:>9.2f} {split_s * 1e3:>9.1f} "
-            f"{decompose_s / split_s:>9.2f}x {ledger_s / split_s:>7.2f}x {reanalyze_s / split_s:>9.2f}x"
-        )
+        print(measure(n))
     print("decompose / ledger / reanalyze: time relative to split_module on the same graph")
 
 
