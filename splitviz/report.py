@@ -21,6 +21,7 @@ import hashlib
 import html
 import json
 import math
+import os
 import platform
 import re
 import sys
@@ -211,8 +212,6 @@ def _render_all(jobs: list[tuple[GraphAnalysis, str]]) -> list[Any]:
         except Exception as exc:  # one broken view must not lose the whole report
             return exc
 
-    import os
-
     workers = max(1, min(8, (os.cpu_count() or 2)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, jobs))
@@ -272,8 +271,7 @@ def report_data(analyses: Analysis | Sequence[Analysis], *, title: str | None = 
             ga = a.graphs[i]
             vs = views_of[id(ga)]
             views, messages = [], {}
-            order = [default_view(ga, vs)] + [v for v in vs if v != default_view(ga, vs)]
-            for v in order:
+            for v in vs:
                 r = rendered[(id(ga), v)]
                 if isinstance(r, Exception):
                     messages[v] = f"this view could not be drawn: {type(r).__name__}: {r}"
@@ -290,6 +288,7 @@ def report_data(analyses: Analysis | Sequence[Analysis], *, title: str | None = 
                 "decompose": dec,
                 "label": _variant_label(dec),
                 "views": views,
+                "default_view": default_view(ga, [name for name, _ in views]) if views else None,
                 "messages": messages,
                 "nodes": nodes,
                 "ledger": crossing_rows(ga.ledger),
@@ -390,9 +389,8 @@ def pack_data(data: dict[str, Any], *, above: int | None = None) -> tuple[dict[s
     data = json.loads(text)  # a copy to take apart
     keep = set()
     for g in data["graphs"]:
-        views = g["variants"][g["default_variant"]]["views"]
-        if views:
-            keep.add(views[0][1])
+        v = g["variants"][g["default_variant"]]
+        keep.update(i for name, i in v["views"] if name == v.get("default_view"))
     packed: dict[str, Any] = {"svgs": [], "graphs": [], "strings": data.pop("strings", [])}
     for i, svg in enumerate(data["svgs"]):
         if i not in keep:

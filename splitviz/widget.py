@@ -40,6 +40,7 @@ import traitlets as T
 from .capture import DynamicSpec
 from .compile import CompileResult
 from .errors import SplitvizError
+from .ledger import Crossing, Ledger
 from .pipeline import Analysis, GraphAnalysis, analyze
 from .report import (
     STATIC,
@@ -51,7 +52,7 @@ from .report import (
     svg_body,
     verify_data,
 )
-from .split import Policy, SplitOp
+from .split import Policy, Split, SplitOp
 from .verify import VerifyResult
 
 __all__ = ["Diagram", "Explorer", "explore"]
@@ -233,15 +234,15 @@ class Explorer(W.VBox):
         return self.graph_analysis.graph
 
     @property
-    def split(self) -> Any:
+    def split(self) -> Split:
         return self.graph_analysis.split
 
     @property
-    def ledger(self) -> Any:
+    def ledger(self) -> Ledger:
         return self.graph_analysis.ledger
 
     @property
-    def hazards(self) -> list[Any]:
+    def hazards(self) -> list[Crossing]:
         """Crossings that break compilation, each with ``name``, ``kind`` and ``why``."""
         return self.graph_analysis.ledger.hazards
 
@@ -256,7 +257,8 @@ class Explorer(W.VBox):
         SymInt expressions, source line, module path, piece, users), or ``None``."""
         if not self.selected:
             return None
-        return self._node_details().get(self.selected)
+        info = self._node_details().get(self.selected)
+        return None if info is None else dict(info)
 
     @property
     def matches(self) -> list[str]:

@@ -179,7 +179,7 @@ export function parseSvg(text) {
       else if (value.includes("javascript:")) el.removeAttribute(attr.name);
     }
   }
-  return /** @type {SVGSVGElement} */ (document.importNode(root, true));
+  return /** @type {SVGSVGElement} */ (/** @type {unknown} */ (document.importNode(root, true)));
 }
 
 /** @param {Element} el */
@@ -604,6 +604,7 @@ export class Explorer {
     }
     this.viewport.svg = null;
     this.current = text || "";
+    /** @type {Drawing | null | undefined} */
     let drawing = this.drawings.get(this.current);
     if (drawing) {
       this.drawings.delete(this.current); // most recently used goes last
@@ -735,7 +736,7 @@ export class Explorer {
     d.replaceChildren(
       h("div", { className: "sv-details-head" }, h("code", { className: "sv-node-name" }, info.name), badge),
       dl,
-      info.stack_trace ? h("details", { className: "sv-trace" }, h("summary", {}, "stack trace"), h("pre", {}, info.stack_trace)) : null,
+      ...(info.stack_trace ? [h("details", { className: "sv-trace" }, h("summary", {}, "stack trace"), h("pre", {}, info.stack_trace))] : []),
     );
   }
 
@@ -1000,6 +1001,7 @@ export default { render };
  * @property {boolean} decompose
  * @property {string} label
  * @property {[string, number][]} views view name -> index into ReportData.svgs
+ * @property {string | null} [default_view] the view to open on
  * @property {Object<string, string>} [messages] view name -> renderer message
  * @property {Object<string, NodeInfo>} nodes
  * @property {CrossingRow[]} ledger
@@ -1123,7 +1125,7 @@ export function mount(el, data, pack = null) {
     state.variant = gd.variants[name] ? name : gd.default_variant;
     const v = variant();
     const views = v.views.map(([n]) => n);
-    state.view = views.includes(view) ? view : (views.includes(state.view) ? state.view : views[0]);
+    state.view = views.includes(view) ? view : (views.includes(state.view) ? state.view : (v.default_view || views[0]));
     graphSel.value = String(state.g);
     variantSel.replaceChildren(...Object.entries(gd.variants).map(([key, vd]) => h("option", { value: key, selected: key === state.variant }, vd.label)));
     viewSel.replaceChildren(...views.map((n) => h("option", { value: n, selected: n === state.view }, viewLabel(n))));
@@ -1172,7 +1174,7 @@ export function mount(el, data, pack = null) {
   if (data.graphs.length) {
     const first = data.graphs[0];
     const v0 = first.variants[first.default_variant];
-    show(0, first.default_variant, v0.views.length ? v0.views[0][0] : "");
+    show(0, first.default_variant, v0.default_view || (v0.views.length ? v0.views[0][0] : ""));
   } else {
     ex.setMessage("no graph was captured", "error");
   }
