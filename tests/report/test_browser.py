@@ -157,3 +157,27 @@ def test_a_large_report_packs_its_data_and_still_works(demo_analysis, tmp_path: 
     page.locator(".sv-report-code summary").first.click()
     assert "def forward" in page.inner_text(".sv-report-code")
     assert opened.blocked == [] and opened.errors == []
+
+
+def test_graph_breaks_give_a_graph_selector(tmp_path: Path, open_report) -> None:
+    import torch
+
+    from splitviz import analyze
+    from splitviz.report import export_html
+
+    def f(x):
+        y = torch.ops.aten.sigmoid.default(x) + 1
+        torch._dynamo.graph_break()
+        return torch.ops.aten.sigmoid.default(y).view(-1) * 2
+
+    a = analyze(f, torch.randn(3, 4), split_ops=["aten::sigmoid"], device="cpu")
+    assert len(a.graphs) == 2
+    opened = open_report(export_html(a, tmp_path / "breaks.html"))
+    page = opened.page
+    assert page.locator(".sv-graph option").count() == 2
+    first = page.eval_on_selector_all(".sv-canvas g.sv-node", "gs => gs.map(g => g.dataset.svName).sort().join()")
+    page.select_option(".sv-graph", "1")
+    second = page.eval_on_selector_all(".sv-canvas g.sv-node", "gs => gs.map(g => g.dataset.svName).sort().join()")
+    assert second and second != first
+    assert "graph break" in page.inner_text(".sv-notes")
+    assert opened.blocked == [] and opened.errors == []
