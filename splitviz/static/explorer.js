@@ -979,6 +979,7 @@ function render({ model, el }) {
     ["ledger", () => ex.setLedger(model.get("ledger"))],
     ["results", () => ex.setResults(model.get("results"))],
     ["message", () => ex.setMessage(model.get("message"), model.get("message_kind") || "info")],
+    ["message_kind", () => ex.setMessage(model.get("message"), model.get("message_kind") || "info")],
   ];
   for (const [key, fn] of bindings) {
     model.on(`change:${key}`, fn);
