@@ -83,3 +83,18 @@ def test_unmatched_message_names_the_users_ops_not_ours():
     a = sv.analyze(f, dyn(4, 8), split_ops=SPLIT, decompose=True)
     (msg,) = a.unmatched
     assert "torch.sigmoid" in msg and "sym_size" not in msg
+
+
+def test_the_core_does_not_import_the_ui():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, splitviz, splitviz.render, splitviz.cli\n"
+        "splitviz.analyze(lambda x: x * 2, __import__('torch').randn(2), split_ops=['aten::sigmoid'])\n"
+        "bad = [m for m in ('ipywidgets', 'anywidget') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+        "assert splitviz.Explorer.__name__ == 'Explorer'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
