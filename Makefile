@@ -45,7 +45,10 @@ fuzz: setup
 	SPLITVIZ_FUZZ_EXAMPLES=500 $(PY) -m pytest -q tests/test_properties.py
 
 bench: setup
+	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/render.py
+	$(PY) benchmarks/widget.py
+	$(PY) benchmarks/report.py
 
 # Run once on a machine with a CUDA GPU.
 gpu-check: setup
