@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +49,19 @@ _HINTS = (
 )
 
 
+def _readable(line: str) -> str:
+    """Drop what only a debugger of torch itself reads: object addresses, and
+    aot_autograd's list of internal functions before the outputs it rejects."""
+    line = re.sub(r"\[<function .*?\], (?=outs=)", "", line)
+    line = re.sub(r"outs_descs=[\[(].*?[\])], ", "", line)
+    line = re.sub(
+        r"FunctionalTensor\(_to_functional_tensor\(FakeTensor\(\.\.\., size=(\([^)]*\))(?:, dtype=torch\.(\w+))?\)\)\)",
+        lambda m: f"Tensor{m[1]}" + (f":{m[2]}" if m[2] else ""),
+        line,
+    )
+    return re.sub(r" at 0x[0-9a-f]+>", ">", line)
+
+
 @dataclass
 class ErrorInfo:
     """An exception, reduced to what a user reads first and what they may read next."""
@@ -61,7 +75,7 @@ class ErrorInfo:
     @classmethod
     def from_exception(cls, exc: BaseException) -> ErrorInfo:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        first = _readable(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
         if len(first) > _MAX_MESSAGE:
             first = first[: _MAX_MESSAGE - 1] + "…"
         hint = next((h for needle, h in _HINTS if needle in text), None)
