@@ -53,7 +53,7 @@ def _readable(line: str) -> str:
     """Drop what only a debugger of torch itself reads: object addresses, and
     aot_autograd's list of internal functions before the outputs it rejects."""
     line = re.sub(r"\[<function .*?\], (?=outs=)", "", line)
-    line = re.sub(r"outs_descs=[\[(].*?[\])], ", "", line)
+    line = re.sub(r"outs_descs=[\[(](?:[^\[\]()]|\([^()]*\))*[\])], ", "", line)
     line = re.sub(
         r"FunctionalTensor\(_to_functional_tensor\(FakeTensor\(\.\.\., size=(\([^)]*\))(?:, dtype=torch\.(\w+))?\)\)\)",
         lambda m: f"Tensor{m[1]}" + (f":{m[2]}" if m[2] else ""),
