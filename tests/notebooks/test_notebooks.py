@@ -105,13 +105,12 @@ def _execute(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tupl
     elapsed = time.perf_counter() - start
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, f"{name}: {errors[0].ename}: {errors[0].evalue}"
-    assert elapsed < BUDGET_S, f"{name} took {elapsed:.0f}s, over the {BUDGET_S}s budget"
     assert not any(work.iterdir()), f"{name} wrote into its working directory: {list(work.iterdir())}"
     return nb, elapsed
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(2 * BUDGET_S)
+@pytest.mark.timeout(BUDGET_S)  # a guard for the 5-minute budget, not a measurement
 def test_01_the_size_bug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nb, _ = _execute("01_the_size_bug.ipynb", tmp_path, monkeypatch)
     text = _text(nb)
@@ -123,7 +122,7 @@ def test_01_the_size_bug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(2 * BUDGET_S)
+@pytest.mark.timeout(BUDGET_S)  # a guard for the 5-minute budget, not a measurement
 def test_02_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nb, _ = _execute("02_the_fix.ipynb", tmp_path, monkeypatch)
     text = _text(nb)
@@ -135,7 +134,7 @@ def test_02_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(2 * BUDGET_S)
+@pytest.mark.timeout(BUDGET_S)  # a guard for the 5-minute budget, not a measurement
 def test_03_a_real_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nb, _ = _execute("03_a_real_model.ipynb", tmp_path, monkeypatch)
     text = _text(nb)
@@ -147,7 +146,7 @@ def test_03_a_real_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(2 * BUDGET_S)
+@pytest.mark.timeout(BUDGET_S)  # a guard for the 5-minute budget, not a measurement
 def test_04_debug_your_own_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nb, _ = _execute("04_debug_your_own_model.ipynb", tmp_path, monkeypatch)
     text = _text(nb)
