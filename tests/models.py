@@ -18,6 +18,24 @@ def dyn(*shape: int, dims: tuple[int, ...] = (0,)) -> torch.Tensor:
     return x
 
 
+#: A CLI target file: the seed's example behind a ``make()`` factory.
+TARGET_SOURCE = """
+import torch
+
+def model(x):
+    shape = x.shape
+    y = torch.ops.aten.sigmoid.default(x)
+    return y.clone().view(shape)
+
+def make():
+    x = torch.randn(4, 8)
+    torch._dynamo.mark_dynamic(x, 0)
+    return model, (x,)
+
+make.split_ops = ["aten::sigmoid"]
+"""
+
+
 # -- the five scenarios of the original write-up ---------------------------------------------
 
 def whole_shape_boundary(x: torch.Tensor) -> torch.Tensor:

@@ -11,21 +11,10 @@ from pathlib import Path
 import pytest
 
 from splitviz.cli import main
+from tests.models import TARGET_SOURCE
 
-TARGET = textwrap.dedent(
+TARGET = TARGET_SOURCE + textwrap.dedent(
     """
-    import torch
-
-    def model(x):
-        shape = x.shape
-        y = torch.ops.aten.sigmoid.default(x)
-        return y.clone().view(shape)
-
-    def make():
-        x = torch.randn(4, 8)
-        torch._dynamo.mark_dynamic(x, 0)
-        return model, (x,)
-
     def make_kwargs():
         x = torch.randn(4, 8)
         torch._dynamo.mark_dynamic(x, 0)
@@ -114,7 +103,8 @@ def test_bad_split_ops_exit_2(target, capsys, ops, message):
 
 
 def test_missing_split_ops_exit_2(target, capsys):
-    assert main(["check", f"{target}:make"]) == 2
+    assert main(["check", f"{target}:make", "--quiet"]) == 0  # make carries split_ops
+    assert main(["check", f"{target}:make_kwargs"]) == 2
     assert "--split-ops" in capsys.readouterr().err
 
 

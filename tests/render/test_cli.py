@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from splitviz.cli import main
+from tests.models import TARGET_SOURCE
 
 from .conftest import groups, parse_svg
-
-TARGET = textwrap.dedent(
-    """
-    import torch
-
-    def model(x):
-        shape = x.shape
-        y = torch.ops.aten.sigmoid.default(x)
-        return y.clone().view(shape)
-
-    def make():
-        x = torch.randn(4, 8)
-        torch._dynamo.mark_dynamic(x, 0)
-        return model, (x,)
-
-    make.split_ops = ["aten::sigmoid"]
-    """
-)
 
 
 @pytest.fixture
 def target(tmp_path: Path) -> str:
     path = tmp_path / "target.py"
-    path.write_text(TARGET)
+    path.write_text(TARGET_SOURCE)
     return f"{path}:make"
 
 
