@@ -143,12 +143,17 @@ class Analysis:
     def ok(self) -> bool:
         return all(g.ok for g in self.graphs) and not self.unmatched
 
-    def reanalyze(self, *, decompose: bool | None = None, policy: Policy | None = None) -> Analysis:
-        """The same capture analysed with other settings (no re-capture)."""
+    def reanalyze(self, *, decompose: bool | None = None, policy: Policy | None = None,
+                  split_ops: Iterable[SplitOp] | str | None = None) -> Analysis:
+        """The same capture analysed with other settings (no re-capture).
+
+        ``split_ops`` replaces the split ops; they are checked before any graph
+        is touched (:class:`SplitOpError` for a malformed or unknown op)."""
         dec = self.decompose if decompose is None else decompose
         pol = self.policy if policy is None else policy
-        graphs = [analyze_graph(g, self.split_ops, policy=pol, decompose=dec) for g in self.capture]
-        return Analysis(self.capture, self.split_ops, pol, self.device, dec, graphs)
+        ops = self.split_ops if split_ops is None else _raw_split_ops(split_ops)
+        graphs = [analyze_graph(g, ops, policy=pol, decompose=dec) for g in self.capture]
+        return Analysis(self.capture, ops, pol, self.device, dec, graphs)
 
     def compile(self, *, progress: bool = True) -> list[list[CompileResult]]:
         return [g.compile(self.device, progress=progress) for g in self.graphs if g.split.ok]
@@ -163,6 +168,14 @@ class Analysis:
             "torch": torch.__version__,
             "graphs": [g.as_json() for g in self.graphs],
         }
+
+
+def _raw_split_ops(split_ops: Iterable[SplitOp] | str) -> list[SplitOp]:
+    """Checked split ops as an analysis keeps them: a comma-separated string
+    becomes its op names, a list stays as given (callables included)."""
+    ops = list(split_ops) if not isinstance(split_ops, str) else split_ops
+    parsed = parse_split_ops(ops)
+    return [m.spec for m in parsed] if isinstance(ops, str) else ops
 
 
 def _to_device(obj: Any, device: torch.device) -> Any:
@@ -196,10 +209,9 @@ def analyze(
     kwargs: dict[str, Any] | None = None,
 ) -> Analysis:
     """Capture ``fn(*args, **kwargs)`` on ``device`` and analyse every graph."""
-    ops = parse_split_ops(split_ops)  # fail fast on malformed ops, before capturing
+    raw_ops = _raw_split_ops(split_ops)  # fail fast on malformed ops, before capturing
     dev = resolve_device(device)
     fn, args, kw = _on_device(fn, args, kwargs or {}, dev)
     cap = capture(fn, *args, dynamic=dynamic, **kw)
-    raw_ops: list[SplitOp] = [m.spec for m in ops] if isinstance(split_ops, str) else list(split_ops)
     graphs = [analyze_graph(g, raw_ops, policy=policy, decompose=decompose) for g in cap]
     return Analysis(cap, raw_ops, policy, dev, decompose, graphs)

@@ -1,7 +1,8 @@
 """The explorer in a real JupyterLab, driven by headless Chromium: the diagram
 appears, a click fills the details (a round trip through the kernel), the
-decomposition toggle changes the picture, search highlights a match.
-Everything stays on localhost."""
+decomposition toggle changes the picture, search highlights a match; an
+explorer made with a malformed split op shows its message and draws once the
+op is fixed in place. Everything stays on localhost."""
 
 from __future__ import annotations
 
@@ -37,6 +38,17 @@ ex = explore(model, *inputs, split_ops=demo.SPLIT_OPS, device="cpu")
 ex
 """
 
+BAD_CELL = """\
+import torch
+from splitviz.widget import explore
+
+def f(x):
+    return torch.ops.aten.sigmoid.default(x) * 2
+
+bad = explore(f, torch.randn(3, 4), split_ops="sigmoid", device="cpu")
+bad
+"""
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -49,15 +61,18 @@ class Lab:
         self.url, self.token, self.proc = url, token, proc
 
 
-@pytest.fixture()
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    """JupyterLab on 127.0.0.1 with its own config, data and runtime folders."""
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab on 127.0.0.1 with its own config, data and runtime folders,
+    shared by the tests of this module (one notebook each)."""
+    tmp_path = tmp_path_factory.mktemp("lab")
     root = tmp_path / "root"
     root.mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell(CELL))
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, root / "explorer.ipynb")
+    for name, cell in (("explorer.ipynb", CELL), ("bad.ipynb", BAD_CELL)):
+        nb = nbformat.v4.new_notebook()
+        nb.cells.append(nbformat.v4.new_code_cell(cell))
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, root / name)
     port, token = _free_port(), secrets.token_hex(16)
     env = {
         **os.environ,
@@ -173,3 +188,37 @@ def test_explorer_in_jupyterlab(lab: Lab) -> None:
             browser.close()
     assert problems == []
     assert all(not u.startswith(("http:", "https:")) or u.startswith(lab.url) for u in blocked)
+
+
+def test_a_bad_split_op_is_shown_and_fixed_in_jupyterlab(lab: Lab) -> None:
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync",
+        ])
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((lab.url, "data:", "blob:")) else r.abort())
+            page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+            # a workspace of its own: the shared server would restore the other test's tab
+            page.goto(f"{lab.url}/lab/workspaces/bad/tree/bad.ipynb?token={lab.token}&reset")
+            page.wait_for_selector(".jp-Notebook", timeout=60_000)
+            _run_first_cell(page)
+
+            error = page.locator(".sv-widget-error")
+            error.wait_for(timeout=60_000)
+            assert "split op 'sigmoid' is malformed" in error.inner_text()
+            assert "press Analyse" in error.inner_text()
+            assert page.locator(".sv-explorer[data-sv-ready] .sv-canvas svg g.sv-node").count() == 0
+
+            page.locator(".widget-text").filter(has_text="split ops").locator("input").fill("aten::sigmoid")
+            page.locator(".widget-button").filter(has_text="Analyse").click()
+            canvas = page.locator(".sv-explorer[data-sv-ready] .sv-canvas")
+            canvas.locator("svg g.sv-node.sv-splitting-op").first.wait_for(timeout=30_000)
+            error.wait_for(state="hidden", timeout=10_000)
+        finally:
+            browser.close()
+    assert problems == []
