@@ -902,14 +902,19 @@ class Explorer(W.VBox):
         self._sync_controls()
         self._status.value = status
 
-    def _compile(self) -> list[CompileResult]:
+    def _ready(self, action: str) -> GraphAnalysis:
+        """The graph to ``action`` (compile/verify), or why there is none."""
         if self._running:
             raise SplitvizError("a compile or verify is already running")
         ga = self.graph_analysis
         if ga is None:
-            raise SplitvizError(f"nothing to compile: there is no analysis ({self.error or 'no capture'})")
+            raise SplitvizError(f"nothing to {action}: there is no analysis ({self.error or 'no capture'})")
         if ga.split.failure is not None:
-            raise SplitvizError(f"cannot compile graph {ga.index}: its split failed: {ga.split.failure}")
+            raise SplitvizError(f"cannot {action} graph {ga.index}: its split failed: {ga.split.failure}")
+        return ga
+
+    def _compile(self) -> list[CompileResult]:
+        ga = self._ready("compile")
         device = self.analysis.device  # type: ignore[union-attr]
         self.clear_error()
         todo = [p.name for p in ga.split.pieces if not p.is_splitting]
@@ -947,13 +952,7 @@ class Explorer(W.VBox):
         return results
 
     def _verify(self) -> VerifyResult:
-        if self._running:
-            raise SplitvizError("a compile or verify is already running")
-        ga = self.graph_analysis
-        if ga is None:
-            raise SplitvizError(f"nothing to verify: there is no analysis ({self.error or 'no capture'})")
-        if ga.split.failure is not None:
-            raise SplitvizError(f"cannot verify graph {ga.index}: its split failed: {ga.split.failure}")
+        ga = self._ready("verify")
         self.clear_error()
         self._busy(True, "verifying…")
         start = time.perf_counter()

@@ -5,7 +5,6 @@ markup, and headless Chromium that may load ``file:`` URLs and nothing else."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,12 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 
-from splitviz import Analysis, analyze, demo
-
-CHROMIUM = Path("/usr/bin/chromium")
-needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+from tests.conftest import needs_browser, needs_dot  # noqa: F401  (re-exported for test modules)
 
 #: a model whose source lines (kept in the report as node details) are markup and script
 MARKUP_MODEL = textwrap.dedent(
@@ -43,19 +38,6 @@ MARKUP_MODEL = textwrap.dedent(
 MARKUP = '</script><img src=x onerror="window.__pwned=2"><b>bold</b>'
 
 
-def _needs_dot() -> None:
-    if shutil.which("dot") is None:
-        pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)")
-
-
-@pytest.fixture(scope="session")
-def demo_analysis() -> Analysis:
-    _needs_dot()
-    torch.manual_seed(0)
-    model, inputs = demo.make(1)
-    return analyze(model, *inputs, split_ops=demo.SPLIT_OPS, decompose=True, device="cpu")
-
-
 @dataclass
 class DemoRun:
     path: Path
@@ -67,7 +49,7 @@ class DemoRun:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """``splitviz demo`` end to end, as the README's first command runs it (only the output path differs)."""
-    _needs_dot()
+    needs_dot()
     out = tmp_path_factory.mktemp("demo") / "nested" / "demo.html"
     exe = Path(sys.executable).with_name("splitviz")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "splitviz"]
@@ -91,23 +73,6 @@ class Opened:
     page: Any
     blocked: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium per test module: Playwright's sync API allows one running
-    instance per thread, and other modules start their own."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync",
-        ])
-        yield b
-        b.close()
 
 
 @pytest.fixture()

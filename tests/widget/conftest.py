@@ -3,27 +3,11 @@ explorers over copies of it (compiling mutates the analysis it is given)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
-import torch
 
-from splitviz import Analysis, analyze, demo
-
-
-def _needs_dot() -> None:
-    if shutil.which("dot") is None:
-        pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)")
-
-
-@pytest.fixture(scope="session")
-def demo_analysis() -> Analysis:
-    """The one-block demo model, captured once for the whole session."""
-    _needs_dot()
-    torch.manual_seed(0)
-    model, inputs = demo.make(1)
-    return analyze(model, *inputs, split_ops=demo.SPLIT_OPS, decompose=True, device="cpu")
+from splitviz import Analysis
 
 
 @pytest.fixture()

@@ -21,7 +21,7 @@ from typing import Any
 import nbformat
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.conftest import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
@@ -135,90 +135,76 @@ def _run_first_cell(page: Any) -> None:
     raise AssertionError("the notebook's kernel never ran the cell")
 
 
-def test_explorer_in_jupyterlab(lab: Lab) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_explorer_in_jupyterlab(lab: Lab, browser: Any) -> None:
     blocked: list[str] = []
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync",
-        ])
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    try:
 
-            def route(r: Any) -> None:
-                url = r.request.url
-                if url.startswith((lab.url, "data:", "blob:")):
-                    r.continue_()
-                else:
-                    blocked.append(url)
-                    r.abort()
+        def route(r: Any) -> None:
+            url = r.request.url
+            if url.startswith((lab.url, "data:", "blob:")):
+                r.continue_()
+            else:
+                blocked.append(url)
+                r.abort()
 
-            page.route("**/*", route)
-            page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "anywidget" in m.text else None)
-            page.goto(f"{lab.url}/lab/tree/explorer.ipynb?token={lab.token}")
-            page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            _run_first_cell(page)
+        page.route("**/*", route)
+        page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "anywidget" in m.text else None)
+        page.goto(f"{lab.url}/lab/tree/explorer.ipynb?token={lab.token}")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        _run_first_cell(page)
 
-            canvas = page.locator(".sv-explorer[data-sv-ready] .sv-canvas")
-            canvas.locator("svg g.sv-node").first.wait_for(timeout=120_000)
-            assert canvas.locator("svg g.sv-node").count() > 10
-            assert canvas.locator("svg .sv-hazard").count() == 0  # decomposed: nothing breaks
+        canvas = page.locator(".sv-explorer[data-sv-ready] .sv-canvas")
+        canvas.locator("svg g.sv-node").first.wait_for(timeout=120_000)
+        assert canvas.locator("svg g.sv-node").count() > 10
+        assert canvas.locator("svg .sv-hazard").count() == 0  # decomposed: nothing breaks
 
-            # a click selects the node in Python, which sends its details back
-            canvas.locator("g.sv-node[data-sv-name='l_x_']").first.click()
-            name = page.locator(".sv-explorer .sv-details .sv-node-name")
-            name.wait_for(timeout=20_000)
-            assert name.inner_text() == "l_x_"
-            assert "placeholder" in page.inner_text(".sv-explorer .sv-details")
+        # a click selects the node in Python, which sends its details back
+        canvas.locator("g.sv-node[data-sv-name='l_x_']").first.click()
+        name = page.locator(".sv-explorer .sv-details .sv-node-name")
+        name.wait_for(timeout=20_000)
+        assert name.inner_text() == "l_x_"
+        assert "placeholder" in page.inner_text(".sv-explorer .sv-details")
 
-            # the decomposition toggle re-analyses: the Size crossing comes back as a hazard
-            page.locator(".widget-toggle-button").filter(has_text="decompose").click()
-            canvas.locator("svg .sv-hazard").first.wait_for(timeout=30_000)
-            page.locator(".sv-explorer .sv-ledger tr.sv-row-hazard").first.wait_for(timeout=10_000)
+        # the decomposition toggle re-analyses: the Size crossing comes back as a hazard
+        page.locator(".widget-toggle-button").filter(has_text="decompose").click()
+        canvas.locator("svg .sv-hazard").first.wait_for(timeout=30_000)
+        page.locator(".sv-explorer .sv-ledger tr.sv-row-hazard").first.wait_for(timeout=10_000)
 
-            # search highlights matches
-            page.fill(".sv-explorer .sv-search", "softmax")
-            canvas.locator("g.sv-node.sv-match").first.wait_for(timeout=10_000)
-            assert "match" in page.inner_text(".sv-explorer .sv-count")
-        finally:
-            browser.close()
+        # search highlights matches
+        page.fill(".sv-explorer .sv-search", "softmax")
+        canvas.locator("g.sv-node.sv-match").first.wait_for(timeout=10_000)
+        assert "match" in page.inner_text(".sv-explorer .sv-count")
+    finally:
+        page.close()
     assert problems == []
     assert all(not u.startswith(("http:", "https:")) or u.startswith(lab.url) for u in blocked)
 
 
-def test_a_bad_split_op_is_shown_and_fixed_in_jupyterlab(lab: Lab) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_a_bad_split_op_is_shown_and_fixed_in_jupyterlab(lab: Lab, browser: Any) -> None:
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync",
-        ])
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((lab.url, "data:", "blob:")) else r.abort())
-            page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-            # a workspace of its own: the shared server would restore the other test's tab
-            page.goto(f"{lab.url}/lab/workspaces/bad/tree/bad.ipynb?token={lab.token}&reset")
-            page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            _run_first_cell(page)
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    try:
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((lab.url, "data:", "blob:")) else r.abort())
+        page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+        # a workspace of its own: the shared server would restore the other test's tab
+        page.goto(f"{lab.url}/lab/workspaces/bad/tree/bad.ipynb?token={lab.token}&reset")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        _run_first_cell(page)
 
-            error = page.locator(".sv-widget-error")
-            error.wait_for(timeout=60_000)
-            assert "split op 'sigmoid' is malformed" in error.inner_text()
-            assert "press Analyse" in error.inner_text()
-            assert page.locator(".sv-explorer[data-sv-ready] .sv-canvas svg g.sv-node").count() == 0
+        error = page.locator(".sv-widget-error")
+        error.wait_for(timeout=60_000)
+        assert "split op 'sigmoid' is malformed" in error.inner_text()
+        assert "press Analyse" in error.inner_text()
+        assert page.locator(".sv-explorer[data-sv-ready] .sv-canvas svg g.sv-node").count() == 0
 
-            page.locator(".widget-text").filter(has_text="split ops").locator("input").fill("aten::sigmoid")
-            page.locator(".widget-button").filter(has_text="Analyse").click()
-            canvas = page.locator(".sv-explorer[data-sv-ready] .sv-canvas")
-            canvas.locator("svg g.sv-node.sv-splitting-op").first.wait_for(timeout=30_000)
-            error.wait_for(state="hidden", timeout=10_000)
-        finally:
-            browser.close()
+        page.locator(".widget-text").filter(has_text="split ops").locator("input").fill("aten::sigmoid")
+        page.locator(".widget-button").filter(has_text="Analyse").click()
+        canvas = page.locator(".sv-explorer[data-sv-ready] .sv-canvas")
+        canvas.locator("svg g.sv-node.sv-splitting-op").first.wait_for(timeout=30_000)
+        error.wait_for(state="hidden", timeout=10_000)
+    finally:
+        page.close()
     assert problems == []
