@@ -159,14 +159,6 @@ def test_split_on_a_torch_function_sdpa():
                   split_ops=["torch.nn.functional.scaled_dot_product_attention"])
 
 
-def _hand_graph(build) -> fx.GraphModule:
-    """A graph built by hand around a real Dynamo capture's metadata, for the
-    consumer shapes Dynamo folds away (indexing, slicing, len, concat)."""
-    g = sv.capture(m.whole_shape_boundary, dyn(4, 8))[0]
-    gm = fx.GraphModule(g.gm, build(g.gm))
-    return gm, g
-
-
 def _graph_with(consumer):
     """Copy of the scenario graph where ``consumer(graph, size, clone)`` builds
     what the view receives; returns (gm, captured)."""
