@@ -106,6 +106,7 @@ class _Decomposer:
         self.rec = Rewrites()
         self._sym: dict[tuple[fx.Node, int], fx.Node] = {}
         self._cursor: dict[fx.Node, fx.Node] = {}
+        self._erased: set[fx.Node] = set()
         placeholders = list(self.graph.find_nodes(op="placeholder"))
         self._last_placeholder = placeholders[-1] if placeholders else None
 
@@ -165,6 +166,7 @@ class _Decomposer:
 
     def _erase(self, node: fx.Node) -> None:
         self.graph.erase_node(node)
+        self._erased.add(node)
         self.rec.erased.append(node.name)
         self.rec.modified.pop(node.name, None)
 
@@ -218,7 +220,7 @@ class _Decomposer:
 
     def run(self) -> Rewrites:
         for node in list(self.graph.nodes):
-            if node.graph is not self.graph or node.op == "output":
+            if node in self._erased or node.op == "output":  # folded into an earlier Size
                 continue
             tensor = _size_source(node)
             if tensor is None:
