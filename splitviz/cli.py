@@ -42,6 +42,21 @@ def add_target_arguments(p: argparse.ArgumentParser, *, target_required: bool = 
     p.add_argument("--policy", default="vllm", choices=["vllm", "safe"])
 
 
+def add_stage_arguments(p: argparse.ArgumentParser) -> None:
+    """``--compile``, ``--verify`` and ``--quiet``, for the commands that run them."""
+    p.add_argument("--compile", action="store_true", help="compile every non-splitting piece with Inductor")
+    p.add_argument("--verify", action="store_true", help="check the split program against the original")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run_stages(analysis: Any, args: argparse.Namespace) -> None:
+    """Compile and/or verify every graph that split, as the arguments ask."""
+    if args.compile:
+        analysis.compile(progress=not args.quiet)
+    if args.verify:
+        analysis.verify()
+
+
 def analysis_from_args(args: argparse.Namespace, target_spec: str | None = None) -> Any:
     from .pipeline import analyze
     from .target import load_target
@@ -117,21 +132,15 @@ def summary(analysis: Any) -> str:
 
 def _add_check(p: argparse.ArgumentParser) -> None:
     add_target_arguments(p)
-    p.add_argument("--compile", action="store_true", help="compile every non-splitting piece with Inductor")
-    p.add_argument("--verify", action="store_true", help="check the split program against the original")
+    add_stage_arguments(p)
     p.add_argument("--json", metavar="PATH", default=None, help="also write the result as JSON")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 @command("check", _add_check)
 def _check(args: argparse.Namespace) -> int:
+    """Analyse a target; print the pieces, crossings, hazards and results."""
     analysis = analysis_from_args(args)
-    for g in analysis.graphs:
-        if g.split.ok and (args.compile or args.verify):
-            if args.compile:
-                g.compile(analysis.device, progress=not args.quiet)
-            if args.verify:
-                g.verify()
+    run_stages(analysis, args)
     print(summary(analysis))
     if args.json:
         Path(args.json).write_text(json.dumps(analysis.as_json(), indent=2))

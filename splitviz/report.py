@@ -31,7 +31,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .cli import EXIT_OK, EXIT_PROBLEMS, add_target_arguments, analysis_from_args, command, summary
+from .cli import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    add_stage_arguments,
+    add_target_arguments,
+    analysis_from_args,
+    command,
+    run_stages,
+    summary,
+)
 from .compile import CompileResult, ErrorInfo
 from .details import all_node_details, node_details
 from .ledger import Ledger
@@ -461,32 +470,20 @@ def export_html(analyses: Analysis | Sequence[Analysis], path: str | Path, *, ti
 
 def _add_report(p: argparse.ArgumentParser) -> None:
     add_target_arguments(p)
-    p.add_argument("--compile", action="store_true", help="compile every non-splitting piece with Inductor")
-    p.add_argument("--verify", action="store_true", help="check the split program against the original")
+    add_stage_arguments(p)
     p.add_argument("-o", "--output", default="splitviz-report.html", help="where to write the report")
     p.add_argument("--title", default=None, help="the report's title")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 @command("report", _add_report)
 def _report(args: argparse.Namespace) -> int:
     """Analyse a target and write a single-file HTML report."""
     analysis = analysis_from_args(args)
-    _run_stages(analysis, compile=args.compile, verify=args.verify, quiet=args.quiet)
+    run_stages(analysis, args)
     path = export_html(analysis, args.output, title=args.title)
     print(summary(analysis))
     print(f"report: {path}")
     return EXIT_OK if analysis.ok else EXIT_PROBLEMS
-
-
-def _run_stages(analysis: Analysis, *, compile: bool, verify: bool, quiet: bool) -> None:
-    for g in analysis.graphs:
-        if not g.split.ok:
-            continue
-        if compile:
-            g.compile(analysis.device, progress=not quiet)
-        if verify:
-            g.verify()
 
 
 def _add_demo(p: argparse.ArgumentParser) -> None:
@@ -512,7 +509,8 @@ def _demo(args: argparse.Namespace) -> int:
     for label, a in (("before decomposition", broken), ("after decomposition", fixed)):
         if not args.no_compile:
             print(f"-- {label}: compiling and verifying", file=sys.stderr, flush=True)
-            _run_stages(a, compile=True, verify=True, quiet=args.quiet)
+            a.compile(progress=not args.quiet)
+            a.verify()
     path = export_html([fixed, broken], args.output,
                        title=f"splitviz demo: DemoModel({args.blocks} blocks), before and after decomposition")
     print("== before decomposition (as vLLM would split it)")
