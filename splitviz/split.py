@@ -42,7 +42,16 @@ from torch.fx.passes.split_module import split_module
 from ._values import example_value
 from .errors import SplitOpError
 
-__all__ = ["Piece", "Split", "SplitFailure", "split", "target_name", "parse_split_ops", "unmatched_message"]
+__all__ = [
+    "Piece",
+    "Split",
+    "SplitFailure",
+    "split",
+    "op_name",
+    "target_name",
+    "parse_split_ops",
+    "unmatched_message",
+]
 
 Policy = Literal["vllm", "safe"]
 SplitOp = str | Callable[..., Any]
@@ -122,6 +131,16 @@ class Split:
         return f"Split(pieces={[p.name for p in self.pieces]}, policy={self.policy!r})"
 
 
+def op_name(target: Any) -> str | None:
+    """The registered name of an operator (``aten::split.Tensor``, or
+    ``aten::split`` for a packet); ``None`` for anything else."""
+    if isinstance(target, torch._ops.OpOverload):
+        return f"{target._schema.name}.{target._overloadname}"
+    if isinstance(target, torch._ops.OpOverloadPacket):
+        return target._qualified_op_name
+    return None
+
+
 def target_name(node: fx.Node) -> str:
     """A short, stable name of what a node calls (``aten::sigmoid.default``,
     ``torch.sigmoid``, ``.view``, ``operator.getitem``)."""
@@ -130,10 +149,9 @@ def target_name(node: fx.Node) -> str:
         return f".{target}"
     if node.op in ("placeholder", "get_attr", "output", "call_module"):
         return str(target)
-    if isinstance(target, torch._ops.OpOverload):
-        return f"{target._schema.name}.{target._overloadname}"
-    if isinstance(target, torch._ops.OpOverloadPacket):
-        return target._qualified_op_name
+    name = op_name(target)
+    if name is not None:
+        return name
     module = getattr(target, "__module__", None) or ""
     name = getattr(target, "__name__", None) or repr(target)
     if module in ("_operator", "operator"):

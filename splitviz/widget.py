@@ -63,7 +63,7 @@ from .report import (
     svg_body,
     verify_data,
 )
-from .split import Policy, Split, SplitOp
+from .split import Policy, Split, SplitOp, op_name
 from .verify import VerifyResult
 
 __all__ = ["Diagram", "Explorer", "explore"]
@@ -158,10 +158,9 @@ def _op_label(op: Any) -> str:
     """How a split op is written in the split ops field."""
     if isinstance(op, str):
         return op
-    if isinstance(op, torch._ops.OpOverload):
-        return f"{op._schema.name}.{op._overloadname}"
-    if isinstance(op, torch._ops.OpOverloadPacket):
-        return op._qualified_op_name
+    registered = op_name(op)
+    if registered is not None:
+        return registered
     name = getattr(op, "__name__", None)
     for prefix, namespace in (("torch", torch), ("torch.nn.functional", torch.nn.functional)):
         if name and getattr(namespace, name, None) is op:

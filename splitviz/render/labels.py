@@ -21,7 +21,7 @@ import torch
 import torch.fx as fx
 
 from .._values import describe, example_value, has_example_value, node_kind, sym_expr
-from ..split import target_name
+from ..split import op_name, target_name
 from .styles import MUTED
 
 __all__ = [
@@ -99,12 +99,9 @@ def short_target(node: fx.Node) -> str:
     target = node.target
     if target is operator.getitem and len(node.args) == 2 and not isinstance(node.args[1], fx.Node):
         return f"[{_index(node.args[1])}]"
-    if isinstance(target, torch._ops.OpOverload):
-        ns, name = target._schema.name.split("::", 1)
-        overload = target._overloadname
-        return f"{ns}.{name}" + ("" if overload == "default" else f".{overload}")
-    if isinstance(target, torch._ops.OpOverloadPacket):
-        return target._qualified_op_name.replace("::", ".")
+    registered = op_name(target)
+    if registered is not None:
+        return registered.removesuffix(".default").replace("::", ".")
     name = target_name(node)
     for prefix in ("operator.", "torch.nn.functional.", "torch._C._nn.", "torch."):
         if name.startswith(prefix):
