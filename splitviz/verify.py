@@ -10,7 +10,7 @@ inputs are evaluated from their symbolic expressions, so ``2*s77`` stays twice
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,18 +72,23 @@ def _backed_values(shape_env: Any) -> Mapping[Any, Any]:
     return values if values is not None else shape_env.var_to_val
 
 
+def _symbolic_input_sizes(gm: fx.GraphModule) -> Iterator[Any]:
+    """Every symbolic dim of a tensor input, and every symbolic scalar input."""
+    for node in gm.graph.find_nodes(op="placeholder"):
+        value = example_value(node)
+        for d in value.shape if isinstance(value, torch.Tensor) else [value]:
+            if is_symbolic(d):
+                yield d
+
+
 def symbols_of(gm: fx.GraphModule) -> dict[str, int]:
     """Each free size symbol of the graph's inputs with its captured value."""
     found: dict[str, int] = {}
-    for node in gm.graph.find_nodes(op="placeholder"):
-        value = example_value(node)
-        dims = value.shape if isinstance(value, torch.Tensor) else [value]
-        for d in dims:
-            if is_symbolic(d):
-                for sym in d.node.expr.free_symbols:
-                    h = _backed_values(d.node.shape_env).get(sym)
-                    if h is not None:
-                        found[str(sym)] = int(h)
+    for d in _symbolic_input_sizes(gm):
+        for sym in d.node.expr.free_symbols:
+            h = _backed_values(d.node.shape_env).get(sym)
+            if h is not None:
+                found[str(sym)] = int(h)
     return found
 
 
@@ -123,12 +128,7 @@ def inputs_at(gm: fx.GraphModule, captured: Sequence[Any], sizes: Mapping[str, i
 
 
 def _shape_env(gm: fx.GraphModule) -> Any:
-    for node in gm.graph.find_nodes(op="placeholder"):
-        value = example_value(node)
-        for d in value.shape if isinstance(value, torch.Tensor) else [value]:
-            if is_symbolic(d):
-                return d.node.shape_env
-    return None
+    return next((d.node.shape_env for d in _symbolic_input_sizes(gm)), None)
 
 
 def _satisfies_guards(gm: fx.GraphModule, args: Sequence[Any]) -> bool:
